@@ -1,0 +1,43 @@
+using Spectre.Console;
+using SystemdMatrix.Engines;
+using SystemdMatrix.Images;
+using SystemdMatrix.Matrix;
+using SystemdMatrix.Signatures;
+
+namespace SystemdMatrix.Cli;
+
+/// <summary>How the CLI talks: timestamped progress lines, and one clear message (no stack trace) for expected failures.</summary>
+internal static class Out
+{
+    public static void Log(string message) =>
+        AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {message}");
+
+    public static void Error(string message) =>
+        AnsiConsole.Console.MarkupLineInterpolated($"[red]error:[/] {message}");
+
+    /// <summary>Runs a verb body, turning the failures a user can fix into a message and an exit code.</summary>
+    public static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (OperationCanceledException)
+        {
+            Error("interrupted; everything the run started has been removed");
+            return 130;
+        }
+        catch (Exception ex) when (ex is PrerequisiteException or ManifestException or MatrixException or InvalidDataException or DirectoryNotFoundException)
+        {
+            Error(ex.Message);
+            return 2;
+        }
+        catch (Exception ex) when (ex is EngineStartException or ImageUnfitException or Processes.ProcessFailedException)
+        {
+            Error(ex.Message);
+            return 1;
+        }
+    }
+
+    public static SignatureCatalogue Catalogue => SignatureCatalogue.Default;
+}

@@ -1,0 +1,15 @@
+using SystemdMatrix.Model;
+
+namespace SystemdMatrix.Boot;
+
+/// <summary>Everything the harness learned from booting one cell.</summary>
+public sealed record CellOutcome(
+    Cell Cell,
+    string ImageTag,
+    HostIdentity Host,
+    Verdict Verdict,
+    string NormalisedLog,
+    TimeSpan Duration,
+    IReadOnlyList<string> DockerRunArguments,
+    string Equivalent,
+    int Attempts);

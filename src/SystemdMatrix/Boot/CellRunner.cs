@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
+using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Images;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+using SystemdMatrix.Engines;
+using SystemdMatrix.Model;
+using SystemdMatrix.Signatures;
+
+namespace SystemdMatrix.Boot;
+
+public sealed record CellRunnerOptions
+{
+    /// <summary>How long systemd may take to reach multi-user.target before the cell counts as hung.</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long <c>systemctl is-system-running --wait</c> may take once multi-user.target is reached.</summary>
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra attempts after an infrastructure error (never after a systemd verdict).</summary>
+    public int InfrastructureRetries { get; init; } = 2;
+
+    /// <summary>Labels put on every container, on top of the cell's own.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// Boots one cell on one engine through Testcontainers and decides its verdict. The container is created with the
+/// cell's HostConfig, a TTY and systemd's stop signal; readiness is the console's multi-user line (pushed by
+/// <see cref="BootConsole"/>) racing the engine's wait-for-exit, so a failing cell is decided the moment it exits.
+/// </summary>
+public sealed class CellRunner : IDisposable
+{
+    public const string CellLabel = "org.systemd-matrix.cell";
+    public const string RunLabel = "org.systemd-matrix.run";
+
+    private readonly EngineEndpoint _endpoint;
+    private readonly HostIdentity _host;
+    private readonly CellRunnerOptions _options;
+    private readonly DockerClient _client;
+    private readonly SignatureCatalogue _catalogue;
+
+    static CellRunner()
+    {
+        // The harness removes its own containers (and the next run reaps whole engines); Ryuk would need an image
+        // pulled from a registry, which these machines cannot reach.
+        TestcontainersSettings.ResourceReaperEnabled = false;
+    }
+
+    public CellRunner(EngineEndpoint endpoint, HostIdentity host, CellRunnerOptions? options = null, SignatureCatalogue? catalogue = null)
+    {
+        _endpoint = endpoint;
+        _host = host;
+        _options = options ?? new CellRunnerOptions();
+        _client = endpoint.CreateClient();
+        _catalogue = catalogue ?? SignatureCatalogue.Default;
+    }
+
+    public async Task<CellOutcome> RunAsync(Cell cell, string imageTag, CancellationToken cancellationToken)
+    {
+        var spec = ContainerSpec.For(imageTag, cell.Run);
+        var labels = new Dictionary<string, string>(_options.Labels) { [CellLabel] = cell.Id };
+        var attempts = 0;
+        var stopwatch = Stopwatch.StartNew();
+
+        var retry = new ResiliencePipelineBuilder<BootResult>()
+            .AddRetry(new RetryStrategyOptions<BootResult>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Verdict.Kind == VerdictKind.InfrastructureError),
+                MaxRetryAttempts = Math.Max(1, _options.InfrastructureRetries),
+                Delay = TimeSpan.FromMilliseconds(500),
+                BackoffType = DelayBackoffType.Exponential,
+            })
+            .Build();
+
+        var result = await retry.ExecuteAsync(
+            async ct =>
+            {
+                attempts++;
+                stopwatch.Restart();
+                return await BootOnceAsync(spec, labels, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        return new CellOutcome(
+            cell,
+            imageTag,
+            _host,
+            result.Verdict,
+            result.Log,
+            stopwatch.Elapsed,
+            spec.DockerRunArguments(labels),
+            spec.Equivalent(),
+            attempts);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async Task<BootResult> BootOnceAsync(ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        using var console = new BootConsole();
+        var builder = new ContainerBuilder(spec.Image)
+            .WithDockerEndpoint(_endpoint)
+            .WithImagePullPolicy(PullPolicy.Never)
+            .WithLogger(NullLogger.Instance)
+            .WithOutputConsumer(console)
+            .WithCreateParameterModifier(parameters => Apply(spec, parameters));
+        foreach (var (key, value) in labels)
+        {
+            builder = builder.WithLabel(key, value);
+        }
+
+        var container = builder.Build();
+        try
+        {
+            try
+            {
+                await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerNotRunningException)
+            {
+                // systemd already exited while Testcontainers was still checking: the exit path below decides.
+            }
+            catch (DockerApiException ex)
+            {
+                return Refusal(ex, console);
+            }
+
+            return await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or DockerApiException
+                                       or System.Net.Sockets.SocketException or DockerContainerNotFoundException)
+        {
+            return new BootResult(Verdict.InfrastructureError($"{ex.GetType().Name}: {ex.Message}"), BootLog.Normalise(console.Captured));
+        }
+        finally
+        {
+            await container.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BootResult> AwaitVerdictAsync(IContainer container, BootConsole console, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var exited = _client.Containers.WaitContainerAsync(container.Id, linked.Token);
+        var hung = Task.Delay(_options.BootTimeout, linked.Token);
+        var first = await Task.WhenAny(console.MultiUserReached, exited, hung).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        try
+        {
+            if (first == console.MultiUserReached)
+            {
+                return await SettleAsync(container, console, exited, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (first == exited)
+            {
+                var exit = await exited.ConfigureAwait(false);
+                var log = await FullLogAsync(container, console).ConfigureAwait(false);
+                return new BootResult(Classify(log, exit.StatusCode), log);
+            }
+
+            var hungLog = await FullLogAsync(container, console).ConfigureAwait(false);
+            var lastLines = hungLog.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3).ToList();
+            return new BootResult(Verdict.Failed(SignatureCatalogue.Hung, exitCode: null, lastLines), hungLog);
+        }
+        finally
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(exited, hung).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// multi-user.target was reached: ask systemd whether the boot finished cleanly (running) or with failed units
+    /// (degraded). If systemd cannot answer, the cell did not boot in the brief's sense.
+    /// </summary>
+    private async Task<BootResult> SettleAsync(IContainer container, BootConsole console, Task<ContainerWaitResponse> exited, CancellationToken cancellationToken)
+    {
+        using var settle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        settle.CancelAfter(_options.SettleTimeout);
+        ExecResult state;
+        try
+        {
+            state = await container.ExecAsync(["systemctl", "is-system-running", "--wait"], settle.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var log = await FullLogAsync(container, console).ConfigureAwait(false);
+            return new BootResult(Verdict.Failed(SignatureCatalogue.Hung, null, ["systemctl is-system-running --wait did not answer"]), log);
+        }
+        catch (DockerApiException) when (exited.IsCompleted)
+        {
+            var log = await FullLogAsync(container, console).ConfigureAwait(false);
+            return new BootResult(Classify(log, (await exited.ConfigureAwait(false)).StatusCode), log);
+        }
+
+        var systemState = state.Stdout.Trim();
+        var fullLog = await FullLogAsync(container, console).ConfigureAwait(false);
+        if (systemState is not ("running" or "degraded"))
+        {
+            var lines = BootLog.Lines(state.Stdout + "\n" + state.Stderr);
+            var match = _catalogue.Classify(lines);
+            return new BootResult(
+                Verdict.Failed(match?.Signature.Id ?? SignatureCatalogue.Unknown, exitCode: null, match?.Lines ?? lines.Take(3).ToList()),
+                fullLog);
+        }
+
+        var failedUnits = Array.Empty<string>();
+        if (systemState == "degraded")
+        {
+            var failed = await container.ExecAsync(["systemctl", "list-units", "--failed", "--no-legend", "--plain", "--no-pager"], cancellationToken).ConfigureAwait(false);
+            failedUnits = failed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(l => l.Split(' ', 2)[0])
+                .ToArray();
+        }
+
+        var reached = fullLog.Split('\n').Where(BootLog.IsMultiUserReached).Take(1).ToList();
+        return new BootResult(Verdict.Booted(systemState, failedUnits, reached), fullLog);
+    }
+
+    private Verdict Classify(string normalisedLog, long exitCode)
+    {
+        var lines = normalisedLog.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var match = _catalogue.Classify(lines);
+        return match is null
+            ? Verdict.Failed(SignatureCatalogue.Unknown, exitCode, lines.TakeLast(3).ToList())
+            : Verdict.Failed(match.Signature.Id, exitCode, match.Lines);
+    }
+
+    /// <summary>The engine's log of the container is complete even where the attach stream lagged behind the exit.</summary>
+    private static async Task<string> FullLogAsync(IContainer container, BootConsole console)
+    {
+        try
+        {
+            var (stdout, stderr) = await container.GetLogsAsync(timestampsEnabled: false).ConfigureAwait(false);
+            var text = stdout + stderr;
+            return BootLog.Normalise(text.Length >= console.Captured.Length ? text : console.Captured);
+        }
+        catch (DockerApiException)
+        {
+            return BootLog.Normalise(console.Captured);
+        }
+    }
+
+    /// <summary>
+    /// The engine said no. A refusal of the configuration (runtime or validation error) is a verdict; an engine that
+    /// lost the image or broke is an infrastructure error, to be retried.
+    /// </summary>
+    private static BootResult Refusal(DockerApiException ex, BootConsole console)
+    {
+        var message = EngineMessage(ex);
+        var infrastructure = ex.StatusCode == System.Net.HttpStatusCode.NotFound
+                             || message.Contains("No such image", StringComparison.OrdinalIgnoreCase)
+                             || message.Contains("connection refused", StringComparison.OrdinalIgnoreCase);
+        var verdict = infrastructure ? Verdict.InfrastructureError(message) : Verdict.EngineRefused(message);
+        return new BootResult(verdict, BootLog.Normalise(console.Captured));
+    }
+
+    internal static string EngineMessage(DockerApiException ex)
+    {
+        var body = ex.ResponseBody ?? ex.Message;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.TryGetProperty("message", out var message) && message.GetString() is { } text)
+            {
+                return BootLog.NormaliseLine(text.Trim());
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return BootLog.NormaliseLine(body.Trim());
+    }
+
+    private static void Apply(ContainerSpec spec, CreateContainerParameters parameters)
+    {
+        parameters.Tty = true;
+        parameters.OpenStdin = true;
+        parameters.StopSignal = ContainerSpec.StopSignal;
+        var host = parameters.HostConfig ??= new HostConfig();
+        host.NetworkMode = "none";
+        host.CgroupnsMode = spec.CgroupnsMode ?? string.Empty;
+        host.Binds = spec.Binds.Where(b => !b.SubmountsWritable).Select(b => $"{b.Source}:{b.Target}:{(b.ReadOnly ? "ro" : "rw")}").ToList();
+        host.Mounts = spec.Binds.Where(b => b.SubmountsWritable)
+            .Select(b => new Mount { Type = "bind", Source = b.Source, Target = b.Target, ReadOnly = b.ReadOnly, BindOptions = new BindOptions { ReadOnlyNonRecursive = true } })
+            .ToList();
+        host.Tmpfs = spec.TmpfsPaths.ToDictionary(p => p, _ => string.Empty);
+        host.Privileged = spec.Privileged;
+        host.CapAdd = spec.CapAdd.ToList();
+        host.SecurityOpt = spec.SecurityOpt.ToList();
+    }
+
+    private sealed record BootResult(Verdict Verdict, string Log);
+}

@@ -1,0 +1,127 @@
+using SystemdMatrix.Model;
+
+namespace SystemdMatrix.Boot;
+
+/// <summary>A bind mount with the engine-side options the cgroup-mount axis needs.</summary>
+public sealed record BindSpec(string Source, string Target, bool ReadOnly, bool SubmountsWritable);
+
+/// <summary>
+/// The engine-neutral translation of a run profile: what the container gets, independent of whether it is
+/// created through the Engine API or a <c>docker run</c> line. Both of those are derived from this one record, so
+/// the table's "equivalent docker run" is, by construction, what the harness did.
+/// </summary>
+public sealed record ContainerSpec(
+    string Image,
+    string? CgroupnsMode,
+    IReadOnlyList<BindSpec> Binds,
+    IReadOnlyList<string> TmpfsPaths,
+    bool Privileged,
+    IReadOnlyList<string> CapAdd,
+    IReadOnlyList<string> SecurityOpt)
+{
+    public const string StopSignal = "SIGRTMIN+3";
+    public const string CgroupRoot = "/sys/fs/cgroup";
+
+    public static ContainerSpec For(string image, RunProfile run)
+    {
+        string? cgroupns = run.Cgroupns switch
+        {
+            Model.CgroupnsMode.EngineDefault => null,
+            Model.CgroupnsMode.Host => "host",
+            Model.CgroupnsMode.Private => "private",
+            _ => throw new ArgumentOutOfRangeException(nameof(run), run.Cgroupns, "unknown cgroupns mode"),
+        };
+
+        IReadOnlyList<BindSpec> binds = run.CgroupMount switch
+        {
+            CgroupMount.None => [],
+            CgroupMount.ReadOnlyBind => [new BindSpec(CgroupRoot, CgroupRoot, ReadOnly: true, SubmountsWritable: false)],
+            CgroupMount.ReadWriteBind => [new BindSpec(CgroupRoot, CgroupRoot, ReadOnly: false, SubmountsWritable: false)],
+            CgroupMount.RecursiveWritableBind => [new BindSpec(CgroupRoot, CgroupRoot, ReadOnly: true, SubmountsWritable: true)],
+            _ => throw new ArgumentOutOfRangeException(nameof(run), run.CgroupMount, "unknown cgroup mount"),
+        };
+
+        return new ContainerSpec(
+            image,
+            cgroupns,
+            binds,
+            run.Tmpfs ? RunProfile.TmpfsPaths : [],
+            Privileged: run.Privilege == Privilege.Privileged,
+            CapAdd: run.Privilege == Privilege.CapSysAdmin ? ["SYS_ADMIN"] : [],
+            SecurityOpt: run.Privilege == Privilege.WritableCgroups ? ["writable-cgroups=true"] : []);
+    }
+
+    /// <summary>
+    /// The <c>docker run</c> flags (without <c>docker run</c> itself and without the image), in the order a person
+    /// would write them. Old-style <c>-v</c> for plain binds, as the seed report does; <c>--mount</c> only where
+    /// <c>-v</c> cannot say it.
+    /// </summary>
+    public IReadOnlyList<string> Flags()
+    {
+        var flags = new List<string>();
+        if (CgroupnsMode is not null)
+        {
+            flags.Add($"--cgroupns={CgroupnsMode}");
+        }
+
+        foreach (var path in TmpfsPaths)
+        {
+            flags.Add("--tmpfs");
+            flags.Add(path);
+        }
+
+        foreach (var bind in Binds)
+        {
+            if (bind.SubmountsWritable)
+            {
+                flags.Add("--mount");
+                flags.Add($"type=bind,source={bind.Source},target={bind.Target},readonly,bind-recursive=writable");
+            }
+            else
+            {
+                flags.Add("-v");
+                flags.Add($"{bind.Source}:{bind.Target}:{(bind.ReadOnly ? "ro" : "rw")}");
+            }
+        }
+
+        if (Privileged)
+        {
+            flags.Add("--privileged");
+        }
+
+        foreach (var cap in CapAdd)
+        {
+            flags.Add("--cap-add");
+            flags.Add(cap);
+        }
+
+        foreach (var opt in SecurityOpt)
+        {
+            flags.Add("--security-opt");
+            flags.Add(opt);
+        }
+
+        return flags;
+    }
+
+    /// <summary>The full argument list for a detached <c>docker run</c> with a TTY, no network and the given labels.</summary>
+    public IReadOnlyList<string> DockerRunArguments(IReadOnlyDictionary<string, string> labels)
+    {
+        var args = new List<string> { "run", "-d", "-t", "--network", "none" };
+        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            args.Add("--label");
+            args.Add($"{key}={value}");
+        }
+
+        args.AddRange(Flags());
+        args.Add(Image);
+        return args;
+    }
+
+    /// <summary>What a person would type to reproduce the cell: <c>docker run -it FLAGS IMAGE</c>.</summary>
+    public string Equivalent() => string.Join(' ', ["docker", "run", "-it", .. Flags().Select(Quote), Image]);
+
+    private static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_=/:.,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SystemdMatrix.Model;
+
+namespace SystemdMatrix.Engines;
+
+/// <summary>
+/// Generates the <c>daemon.json</c> of a sandbox engine from its daemon profile. Everything that could clash with
+/// another engine on the machine is switched off or made unique: no default bridge, no iptables or forwarding
+/// changes, its own containerd namespaces. Cells run with <c>--network none</c>, so none of that is missed.
+/// </summary>
+public static class DaemonConfig
+{
+    public const string EngineLabel = "org.systemd-matrix.engine";
+
+    public static JsonObject Build(DaemonProfile profile, SandboxPaths paths)
+    {
+        var config = new JsonObject
+        {
+            ["bridge"] = "none",
+            ["iptables"] = false,
+            ["ip-forward"] = false,
+            ["ip-masq"] = false,
+            ["containerd-namespace"] = paths.ContainerdNamespace,
+            ["containerd-plugins-namespace"] = paths.ContainerdNamespace + "-plugins",
+            ["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(profile.CgroupDriver)}"),
+            // Owner-only access is enforced by the root-only state folder; the socket group is root too, so the
+            // machine's `docker` group gets no way in even if the folder's mode were loosened.
+            ["group"] = "root",
+            ["log-driver"] = "json-file",
+            ["log-opts"] = new JsonObject { ["max-size"] = "4m", ["max-file"] = "1" },
+            ["labels"] = new JsonArray($"{EngineLabel}={paths.Id}", $"org.systemd-matrix.profile={profile.Name}"),
+            // The sandbox only ever builds with the classic builder; BuildKit would need a separate component.
+            ["features"] = new JsonObject { ["buildkit"] = false },
+        };
+
+        if (profile.UsernsRemap)
+        {
+            config["userns-remap"] = "default";
+        }
+
+        if (profile.CgroupParent is not null)
+        {
+            config["cgroup-parent"] = profile.CgroupParent;
+        }
+
+        return config;
+    }
+
+    public static string Render(DaemonProfile profile, SandboxPaths paths) =>
+        Build(profile, paths).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+
+    /// <summary>
+    /// The dockerd argument list. Socket, roots and pidfile are flags (never in <c>daemon.json</c> too: dockerd refuses
+    /// a setting given both ways).
+    /// </summary>
+    public static IReadOnlyList<string> DockerdArguments(SandboxPaths paths) =>
+    [
+        "--config-file", paths.ConfigFile,
+        "--host", $"unix://{paths.Socket}",
+        "--data-root", paths.DataRoot,
+        "--exec-root", paths.ExecRoot,
+        "--pidfile", paths.PidFile,
+    ];
+}

@@ -1,0 +1,59 @@
+namespace SystemdMatrix.Engines;
+
+/// <summary>One engine the reaper took apart, and what it found still there.</summary>
+public sealed record ReapedEngine(string Id, string Why, IReadOnlyList<string> Removed);
+
+/// <summary>
+/// Finds sandbox engines whose owner is gone (a crash, a kill -9, a Ctrl-C that came too fast) and tears them down.
+/// Engines whose owner is still running belong to a concurrent run and are left alone.
+/// </summary>
+public static class EngineReaper
+{
+    public static async Task<IReadOnlyList<ReapedEngine>> ReapAsync(string? stateRoot = null, string? dataRoot = null, CancellationToken cancellationToken = default)
+    {
+        stateRoot ??= SandboxPaths.DefaultStateRoot;
+        dataRoot ??= SandboxPaths.DefaultDataRoot;
+        var reaped = new List<ReapedEngine>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+
+        if (Directory.Exists(stateRoot))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(stateRoot, SandboxPaths.IdPrefix + "*"))
+            {
+                var id = Path.GetFileName(dir);
+                seen.Add(id);
+                var record = EngineRecord.TryRead(Path.Combine(dir, "engine.json"));
+                if (record is { OwnerAlive: true })
+                {
+                    continue;
+                }
+
+                var why = record is null ? "no owner record" : $"owner pid {record.OwnerPid} ({record.Purpose}) is gone";
+                var paths = record?.Paths ?? SandboxPaths.For(id, stateRoot, dataRoot);
+                var removed = await EngineTeardown.TeardownAsync(paths, cancellationToken).ConfigureAwait(false);
+                reaped.Add(new ReapedEngine(id, why, removed));
+            }
+        }
+
+        // A data folder without its state folder: the machine rebooted (/run is gone) or the state was deleted by hand.
+        if (Directory.Exists(dataRoot))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(dataRoot, SandboxPaths.IdPrefix + "*"))
+            {
+                var id = Path.GetFileName(dir);
+                if (seen.Contains(id))
+                {
+                    continue;
+                }
+
+                var removed = await EngineTeardown.TeardownAsync(SandboxPaths.For(id, stateRoot, dataRoot), cancellationToken).ConfigureAwait(false);
+                reaped.Add(new ReapedEngine(id, "data left without a running engine", removed));
+            }
+        }
+
+        return reaped;
+    }
+
+    public static string Describe(ReapedEngine engine) =>
+        $"reaped {engine.Id} ({engine.Why}): {(engine.Removed.Count == 0 ? "nothing left" : string.Join(", ", engine.Removed))}";
+}

@@ -1,0 +1,52 @@
+using SystemdMatrix.Model;
+
+namespace SystemdMatrix.Engines;
+
+/// <summary>Reads a machine's cgroup layout from its mount table.</summary>
+public static class HostCgroupProbe
+{
+    public static HostCgroupMode DetectLocal() => Detect(File.ReadAllLines("/proc/self/mountinfo"));
+
+    /// <summary>
+    /// v2 when <c>/sys/fs/cgroup</c> itself is cgroup2; hybrid when v1 hierarchies sit beside a cgroup2 mount (systemd
+    /// puts it at <c>/sys/fs/cgroup/unified</c>); v1 otherwise.
+    /// </summary>
+    public static HostCgroupMode Detect(IEnumerable<string> mountinfoLines)
+    {
+        var cgroup2Points = new List<string>();
+        var sawV1 = false;
+        foreach (var line in mountinfoLines)
+        {
+            // Fields: id parent major:minor root mount-point options [optional...] - fstype source super-options
+            var separator = line.IndexOf(" - ", StringComparison.Ordinal);
+            if (separator < 0)
+            {
+                continue;
+            }
+
+            var left = line[..separator].Split(' ');
+            var right = line[(separator + 3)..].Split(' ');
+            if (left.Length < 5 || right.Length < 1)
+            {
+                continue;
+            }
+
+            var mountPoint = left[4];
+            if (right[0] == "cgroup2")
+            {
+                cgroup2Points.Add(mountPoint);
+            }
+            else if (right[0] == "cgroup" && mountPoint.StartsWith("/sys/fs/cgroup/", StringComparison.Ordinal))
+            {
+                sawV1 = true;
+            }
+        }
+
+        if (cgroup2Points.Contains("/sys/fs/cgroup"))
+        {
+            return HostCgroupMode.V2;
+        }
+
+        return sawV1 && cgroup2Points.Count > 0 ? HostCgroupMode.Hybrid : HostCgroupMode.V1;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using SystemdMatrix.Model;
+using SystemdMatrix.Processes;
+
+namespace SystemdMatrix.Engines;
+
+/// <summary>Options for one sandbox engine.</summary>
+public sealed record SandboxEngineOptions(DaemonProfile Profile, string Purpose)
+{
+    public string? StateRoot { get; init; }
+
+    public string? DataRoot { get; init; }
+
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>The engine failed to start; the message carries the tail of its log.</summary>
+public sealed class EngineStartException(string message) : Exception(message);
+
+/// <summary>
+/// A <c>dockerd</c> the harness runs itself, as root, on a private socket with its own data-root, exec-root,
+/// pidfile and generated <c>daemon.json</c>. Disposing it removes everything it made.
+/// </summary>
+public sealed class SandboxEngine : IAsyncDisposable
+{
+    private int _disposed;
+
+    private SandboxEngine(SandboxPaths paths, DaemonProfile profile, EngineEndpoint endpoint, EngineInfo info, HostIdentity identity)
+    {
+        Paths = paths;
+        Profile = profile;
+        Endpoint = endpoint;
+        Info = info;
+        Identity = identity;
+    }
+
+    public SandboxPaths Paths { get; }
+
+    public DaemonProfile Profile { get; }
+
+    public EngineEndpoint Endpoint { get; }
+
+    public EngineInfo Info { get; }
+
+    public HostIdentity Identity { get; }
+
+    public static async Task<SandboxEngine> StartAsync(SandboxEngineOptions options, Action<string> log, CancellationToken cancellationToken)
+    {
+        Prerequisites.Require(Prerequisites.ForSandbox);
+
+        foreach (var reaped in await EngineReaper.ReapAsync(options.StateRoot, options.DataRoot, cancellationToken).ConfigureAwait(false))
+        {
+            log(EngineReaper.Describe(reaped));
+        }
+
+        var paths = SandboxPaths.For(SandboxPaths.NewId(), options.StateRoot, options.DataRoot);
+        CreatePrivateDirectory(paths.StateDirectory);
+        Directory.CreateDirectory(paths.DataRoot);
+        EngineLifetime.Register(paths);
+        EngineRecord.ForCurrentProcess(paths, options.Purpose, options.Profile.Name).Write();
+        await File.WriteAllTextAsync(paths.ConfigFile, DaemonConfig.Render(options.Profile, paths), cancellationToken).ConfigureAwait(false);
+
+        var stopwatch = Stopwatch.StartNew();
+        log($"starting sandbox engine {paths.Id} (profile {options.Profile.Name}) on {paths.Socket}");
+        try
+        {
+            var dockerd = LaunchDockerd(paths);
+            var api = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10));
+            try
+            {
+                await WaitUntilReadyAsync(api, dockerd, paths, options.ReadyTimeout, cancellationToken).ConfigureAwait(false);
+                var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
+                var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
+                var endpoint = new EngineEndpoint(paths.SocketUri, EngineApi.Negotiate(version.ApiVersion));
+                var identity = new HostIdentity(
+                    HostKind.Sandbox,
+                    info.ServerVersion,
+                    HostCgroupProbe.DetectLocal(),
+                    info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
+                    info.UsernsRemap,
+                    info.KernelVersion ?? version.KernelVersion ?? "unknown");
+                log($"sandbox engine {paths.Id} ready in {stopwatch.Elapsed.TotalSeconds:0.0} s: Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(identity.CgroupMode)}, driver {info.CgroupDriver}");
+                return new SandboxEngine(paths, options.Profile, endpoint, info, identity);
+            }
+            finally
+            {
+                api.Dispose();
+            }
+        }
+        catch
+        {
+            await EngineTeardown.TeardownAsync(paths, CancellationToken.None).ConfigureAwait(false);
+            EngineLifetime.Unregister(paths.Id);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await EngineTeardown.TeardownAsync(Paths, CancellationToken.None).ConfigureAwait(false);
+        EngineLifetime.Unregister(Paths.Id);
+    }
+
+    private static Process LaunchDockerd(SandboxPaths paths)
+    {
+        var dockerd = ProcessRunner.FindExecutable("dockerd") ?? throw new PrerequisiteException(Prerequisites.Describe([Prerequisites.Dockerd]));
+
+        // setsid: its own session, so a terminal's Ctrl-C reaches the harness (which tears down in order) and not
+        // dockerd directly. sh only redirects output to the log file and execs; arguments pass through "$@", never
+        // through a shell string.
+        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in (string[])["sh", "-c", "exec \"$0\" \"$@\" >>\"$SMX_LOG\" 2>&1", dockerd, .. DaemonConfig.DockerdArguments(paths)])
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment["SMX_LOG"] = paths.LogFile;
+        return Process.Start(startInfo) ?? throw new EngineStartException("could not start dockerd");
+    }
+
+    private static async Task WaitUntilReadyAsync(EngineApi api, Process dockerd, SandboxPaths paths, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = timeout })
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<IOException>().Handle<System.Net.Sockets.SocketException>().Handle<NotReadyException>(),
+                BackoffType = DelayBackoffType.Constant,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxRetryAttempts = int.MaxValue,
+            })
+            .Build();
+
+        try
+        {
+            await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    if (dockerd.HasExited)
+                    {
+                        throw new EngineStartException($"dockerd exited with {dockerd.ExitCode} before it was ready:\n{LogTail(paths)}");
+                    }
+
+                    if (!File.Exists(paths.Socket) || !await api.PingAsync(ct).ConfigureAwait(false))
+                    {
+                        throw new NotReadyException();
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw new EngineStartException($"dockerd did not answer on {paths.Socket} within {timeout.TotalSeconds:0} s:\n{LogTail(paths)}");
+        }
+    }
+
+    internal static string LogTail(SandboxPaths paths, int lines = 20)
+    {
+        try
+        {
+            return string.Join('\n', File.ReadLines(paths.LogFile).TakeLast(lines));
+        }
+        catch (IOException)
+        {
+            return "(no dockerd log)";
+        }
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        var parent = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // CreateDirectory's mode is masked by umask and ignored for folders that already exist: set it outright.
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private sealed class NotReadyException : Exception;
+}

@@ -1,0 +1,39 @@
+namespace SystemdMatrix.Engines;
+
+/// <summary>
+/// Where one sandbox engine keeps its files. Runtime state (socket, exec-root, pidfile) lives under
+/// <c>/run</c> in a root-only folder, so no other user can reach the socket; image and container data lives on disk.
+/// Both roots are overridable so tests and unusual machines can move them.
+/// </summary>
+public sealed record SandboxPaths(string Id, string StateDirectory, string DataRoot)
+{
+    public const string IdPrefix = "smx-";
+
+    public static string DefaultStateRoot =>
+        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_STATE_ROOT") ?? "/run/systemd-matrix/engines";
+
+    public static string DefaultDataRoot =>
+        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_DATA_ROOT") ?? "/var/lib/systemd-matrix/engines";
+
+    public static SandboxPaths For(string id, string? stateRoot = null, string? dataRoot = null) =>
+        new(id, Path.Combine(stateRoot ?? DefaultStateRoot, id), Path.Combine(dataRoot ?? DefaultDataRoot, id));
+
+    public static string NewId() => IdPrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+
+    public string Socket => Path.Combine(StateDirectory, "docker.sock");
+
+    public Uri SocketUri => new($"unix://{Socket}");
+
+    public string ExecRoot => Path.Combine(StateDirectory, "exec");
+
+    public string PidFile => Path.Combine(StateDirectory, "dockerd.pid");
+
+    public string ConfigFile => Path.Combine(StateDirectory, "daemon.json");
+
+    public string RecordFile => Path.Combine(StateDirectory, "engine.json");
+
+    public string LogFile => Path.Combine(StateDirectory, "dockerd.log");
+
+    /// <summary>The containerd namespace; unique per engine so engines sharing a system containerd never see each other.</summary>
+    public string ContainerdNamespace => Id;
+}

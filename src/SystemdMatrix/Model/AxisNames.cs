@@ -1,0 +1,107 @@
+namespace SystemdMatrix.Model;
+
+/// <summary>
+/// The one spelling of every axis value, used in keys, matrix files, NUnit properties and tables.
+/// Parsing goes through the same table so a name written anywhere round-trips.
+/// </summary>
+public static class AxisNames
+{
+    private static readonly Dictionary<CgroupnsMode, string> CgroupnsNames = new()
+    {
+        [CgroupnsMode.EngineDefault] = "default",
+        [CgroupnsMode.Host] = "host",
+        [CgroupnsMode.Private] = "private",
+    };
+
+    private static readonly Dictionary<CgroupMount, string> MountNames = new()
+    {
+        [CgroupMount.None] = "none",
+        [CgroupMount.ReadOnlyBind] = "ro",
+        [CgroupMount.ReadWriteBind] = "rw",
+        [CgroupMount.RecursiveWritableBind] = "rrw",
+    };
+
+    private static readonly Dictionary<Privilege, string> PrivilegeNames = new()
+    {
+        [Privilege.None] = "none",
+        [Privilege.CapSysAdmin] = "sys-admin",
+        [Privilege.Privileged] = "privileged",
+        [Privilege.WritableCgroups] = "writable-cgroups",
+    };
+
+    private static readonly Dictionary<CgroupDriver, string> DriverNames = new()
+    {
+        [CgroupDriver.Cgroupfs] = "cgroupfs",
+        [CgroupDriver.Systemd] = "systemd",
+    };
+
+    private static readonly Dictionary<HostCgroupMode, string> CgroupModeNames = new()
+    {
+        [HostCgroupMode.V1] = "v1",
+        [HostCgroupMode.Hybrid] = "hybrid",
+        [HostCgroupMode.V2] = "v2",
+    };
+
+    private static readonly Dictionary<HostKind, string> HostKindNames = new()
+    {
+        [HostKind.Local] = "local",
+        [HostKind.Sandbox] = "sandbox",
+        [HostKind.Vm] = "vm",
+    };
+
+    private static readonly Dictionary<VerdictKind, string> VerdictNames = new()
+    {
+        [VerdictKind.Booted] = "booted",
+        [VerdictKind.Failed] = "failed",
+        [VerdictKind.EngineRefused] = "engine-refused",
+        [VerdictKind.NotApplicable] = "not-applicable",
+        [VerdictKind.InfrastructureError] = "infrastructure-error",
+    };
+
+    public static string Of(CgroupnsMode value) => CgroupnsNames[value];
+
+    public static string Of(CgroupMount value) => MountNames[value];
+
+    public static string Of(Privilege value) => PrivilegeNames[value];
+
+    public static string Of(CgroupDriver value) => DriverNames[value];
+
+    public static string Of(HostCgroupMode value) => CgroupModeNames[value];
+
+    public static string Of(HostKind value) => HostKindNames[value];
+
+    public static string Of(VerdictKind value) => VerdictNames[value];
+
+    public static IReadOnlyCollection<string> Names<T>()
+        where T : struct, Enum => Table<T>().Values.ToList();
+
+    public static bool TryParse<T>(string name, out T value)
+        where T : struct, Enum
+    {
+        foreach (var (key, spelled) in Table<T>())
+        {
+            if (string.Equals(spelled, name, StringComparison.Ordinal))
+            {
+                value = key;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static IReadOnlyDictionary<T, string> Table<T>()
+        where T : struct, Enum =>
+        typeof(T) switch
+        {
+            var t when t == typeof(CgroupnsMode) => (IReadOnlyDictionary<T, string>)(object)CgroupnsNames,
+            var t when t == typeof(CgroupMount) => (IReadOnlyDictionary<T, string>)(object)MountNames,
+            var t when t == typeof(Privilege) => (IReadOnlyDictionary<T, string>)(object)PrivilegeNames,
+            var t when t == typeof(CgroupDriver) => (IReadOnlyDictionary<T, string>)(object)DriverNames,
+            var t when t == typeof(HostCgroupMode) => (IReadOnlyDictionary<T, string>)(object)CgroupModeNames,
+            var t when t == typeof(HostKind) => (IReadOnlyDictionary<T, string>)(object)HostKindNames,
+            var t when t == typeof(VerdictKind) => (IReadOnlyDictionary<T, string>)(object)VerdictNames,
+            _ => throw new ArgumentException($"{typeof(T).Name} is not an axis type."),
+        };
+}

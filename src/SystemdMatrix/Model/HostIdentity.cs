@@ -1,0 +1,45 @@
+namespace SystemdMatrix.Model;
+
+public enum HostKind
+{
+    /// <summary>The engine <c>DOCKER_HOST</c> points at; used read-only unless the user opts in.</summary>
+    Local,
+
+    /// <summary>A <c>dockerd</c> the harness starts itself on a private socket.</summary>
+    Sandbox,
+
+    /// <summary>A virtual machine the harness builds and boots.</summary>
+    Vm,
+}
+
+/// <summary>The host's cgroup layout, as the kernel and its init set it up.</summary>
+public enum HostCgroupMode
+{
+    /// <summary>Legacy: only v1 hierarchies.</summary>
+    V1,
+
+    /// <summary>v1 controllers plus a cgroup2 mount at <c>/sys/fs/cgroup/unified</c>.</summary>
+    Hybrid,
+
+    /// <summary>Unified: <c>/sys/fs/cgroup</c> is itself cgroup2.</summary>
+    V2,
+}
+
+/// <summary>
+/// What was measured about the host a cell ran on. Its <see cref="Key"/> keys approved snapshots: the same cell
+/// on another engine version or cgroup mode is a different observation, not a regression.
+/// </summary>
+public sealed record HostIdentity(
+    HostKind Kind,
+    string EngineVersion,
+    HostCgroupMode CgroupMode,
+    CgroupDriver CgroupDriver,
+    bool UsernsRemap,
+    string KernelVersion)
+{
+    public string Key =>
+        $"{AxisNames.Of(Kind)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}";
+
+    public string Describe() =>
+        $"{AxisNames.Of(Kind)} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}";
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SystemdMatrix.Processes;
+
+/// <summary>The outcome of a finished process: exit code and what it printed, interleaved in arrival order.</summary>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The last lines of standard error (or output, if error is empty), for error messages.</summary>
+    public string Tail(int lines = 15)
+    {
+        var text = string.IsNullOrWhiteSpace(StandardError) ? StandardOutput : StandardError;
+        var all = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join('\n', all.TakeLast(lines));
+    }
+}
+
+/// <summary>A command that failed; carries the argument list and the output so the message can say why.</summary>
+public sealed class ProcessFailedException(string fileName, IReadOnlyList<string> arguments, ProcessResult result)
+    : Exception($"`{fileName} {string.Join(' ', arguments)}` exited with {result.ExitCode}:\n{result.Tail()}")
+{
+    public ProcessResult Result { get; } = result;
+}
+
+/// <summary>
+/// Runs programs with an argument list (never a shell string), optionally streaming lines to a callback, and kills
+/// the whole process tree when cancelled so that nothing outlives the harness.
+/// </summary>
+public static class ProcessRunner
+{
+    public static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? onOutputLine = null,
+        Stream? standardInput = null,
+        string? workingDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                startInfo.Environment[key] = value;
+            }
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (stdout)
+            {
+                stdout.AppendLine(e.Data);
+            }
+
+            onOutputLine?.Invoke(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            onOutputLine?.Invoke(e.Data);
+        };
+
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"Cannot start `{fileName}`: {ex.Message}", ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            if (standardInput is not null)
+            {
+                await standardInput.CopyToAsync(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+                process.StandardInput.Close();
+            }
+
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            KillQuietly(process);
+            throw;
+        }
+        catch (IOException) when (process.HasExited)
+        {
+            // The process closed its input early (for example it failed at once); its exit code says why.
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs and throws <see cref="ProcessFailedException"/> on a non-zero exit.</summary>
+    public static async Task<ProcessResult> RunCheckedAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? onOutputLine = null,
+        Stream? standardInput = null,
+        string? workingDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(fileName, arguments, environment, onOutputLine, standardInput, workingDirectory, cancellationToken)
+            .ConfigureAwait(false);
+        return result.Succeeded ? result : throw new ProcessFailedException(fileName, arguments, result);
+    }
+
+    /// <summary>Finds an executable on PATH (or the usual sbin folders, which a non-login root shell may lack).</summary>
+    public static string? FindExecutable(string name)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        var dirs = path.Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]);
+        foreach (var dir in dirs)
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}
