@@ -13,12 +13,13 @@ internal static class RunCommand
     {
         var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "foundation" };
         var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => Math.Max(2, Environment.ProcessorCount) };
-        var command = new Command("run", "Boot every cell of a matrix on sandbox engines and write artifacts/compatibility.{md,json}.") { matrix, parallel };
+        var readme = new Option<bool>("--update-readme") { Description = "Also replace the compatibility table in README.md with this run's." };
+        var command = new Command("run", "Boot every cell of a matrix on sandbox engines and write artifacts/compatibility.{md,json}.") { matrix, parallel, readme };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
             var run = new MatrixRun(layout, new ImageCache(ImageCache.DefaultRoot), Out.Log);
-            var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) { Parallelism = result.GetValue(parallel) }, ct);
+            var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) { Parallelism = result.GetValue(parallel), UpdateReadme = result.GetValue(readme) }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");
             foreach (var row in report.OrderedRows)

@@ -17,7 +17,9 @@ public static partial class BootLog
 
     public static string Normalise(string raw)
     {
-        var text = Ansi().Replace(raw, string.Empty);
+        // systemd elides long status lines to the terminal width, sometimes inside an escape sequence: whatever is
+        // left of a cut sequence (a bare ESC, or ESC[ with parameters) goes too.
+        var text = DanglingEscape().Replace(Ansi().Replace(raw, string.Empty), string.Empty);
 
         var lines = new List<string>();
         foreach (var physical in text.Split('\n'))
@@ -35,6 +37,20 @@ public static partial class BootLog
 
         return string.Join('\n', lines) + (lines.Count > 0 ? "\n" : string.Empty);
     }
+
+    /// <summary>
+    /// The console as a snapshot compares it: distinct lines, sorted (systemd starts units in parallel, so their
+    /// order is not stable), with per-unit warnings systemd itself ignores reduced to one line per kind of message
+    /// (which units hit them depends on timing).
+    /// </summary>
+    public static IReadOnlyList<string> SnapshotLines(string normalisedLog) =>
+        normalisedLog.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => IgnoredUnitWarning().Match(line) is { Success: true } m
+                ? $"<unit>: {AbsolutePath().Replace(m.Groups["message"].Value, "<path>")}, ignoring: {m.Groups["error"].Value}"
+                : line)
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(line => line, StringComparer.Ordinal)
+            .ToList();
 
     internal static string NormaliseLine(string line)
     {
@@ -54,6 +70,9 @@ public static partial class BootLog
     [GeneratedRegex(@"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHM]")]
     private static partial Regex Ansi();
 
+    [GeneratedRegex(@"\x1b(\[[0-9;?]*)?")]
+    private static partial Regex DanglingEscape();
+
     [GeneratedRegex(@"\b[0-9a-f]{64}\b")]
     private static partial Regex ContainerId();
 
@@ -64,11 +83,18 @@ public static partial class BootLog
     [GeneratedRegex(@"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{12}\b")]
     private static partial Regex ShortId();
 
-    [GeneratedRegex(@"(?<prefix>\b(?:PID|pid|process|Process)[ =])\d+\b")]
+    // PID 1 is systemd itself and says something; any other pid is an accident of timing.
+    [GeneratedRegex(@"(?<prefix>\b(?:PID|pid|process|Process)[ =])(?!1\b)\d+\b")]
     private static partial Regex Pid();
 
     [GeneratedRegex(@"\b\d+(?:\.\d+)?(?:us|ms|s|min)\b(?: \d+(?:\.\d+)?(?:us|ms|s))?")]
     private static partial Regex Duration();
+
+    [GeneratedRegex(@"^(?<unit>[A-Za-z0-9@_.\\:-]+\.(?:slice|scope|service|socket|target|mount|timer|path|device|swap)): (?<message>.*), ignoring: (?<error>.*)$")]
+    private static partial Regex IgnoredUnitWarning();
+
+    [GeneratedRegex(@"/[^\s,:]*")]
+    private static partial Regex AbsolutePath();
 
     [GeneratedRegex(@"Reached target .*Multi-User System")]
     private static partial Regex MultiUserReached();

@@ -65,11 +65,11 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     public string ToMarkdown(bool includeTimes = true)
     {
         var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"Matrix `{Matrix}`, generated {GeneratedAt:yyyy-MM-dd HH:mm} UTC.\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"Matrix `{Matrix}`{(includeTimes ? $", generated {GeneratedAt:yyyy-MM-dd HH:mm} UTC" : string.Empty)}.\n\n");
         md.Append("| image | systemd | state |\n|---|---|---|\n");
         foreach (var image in Images)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {image.Name} | {image.SystemdVersion ?? "-"} | {Escape(image.Reason is null ? image.State : $"{image.State}: {image.Reason}")} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {image.Name} | {image.SystemdVersion ?? "-"} | {Escape(image.Reason is null ? "available" : $"{image.State}: {image.Reason}")} |\n");
         }
 
         foreach (var group in OrderedRows.GroupBy(r => (r.Image, r.SystemdVersion, r.Host)))
@@ -96,5 +96,10 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         return md.ToString();
     }
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    // Table cells: a pipe would end the cell, and placeholders such as <id> would vanish as HTML tags.
+    private static string Escape(string text) => text
+        .Replace("|", "\\|", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\n", " ", StringComparison.Ordinal);
 }

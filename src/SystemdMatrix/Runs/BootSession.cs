@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SystemdMatrix.Boot;
 using SystemdMatrix.Engines;
 using SystemdMatrix.Images;
@@ -11,13 +12,13 @@ namespace SystemdMatrix.Runs;
 /// </summary>
 public sealed class BootSession : IAsyncDisposable
 {
-    private readonly IReadOnlyDictionary<string, ImageFacts> _images;
+    private readonly ConcurrentDictionary<string, ImageFacts> _images = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _loadGate = new(1, 1);
 
-    private BootSession(SandboxEngine engine, CellRunner runner, IReadOnlyDictionary<string, ImageFacts> images)
+    private BootSession(SandboxEngine engine, CellRunner runner)
     {
         Engine = engine;
         Runner = runner;
-        _images = images;
     }
 
     public SandboxEngine Engine { get; }
@@ -35,20 +36,34 @@ public sealed class BootSession : IAsyncDisposable
         CellRunnerOptions? options = null)
     {
         var engine = await SandboxEngine.StartAsync(new SandboxEngineOptions(profile, purpose), log, cancellationToken).ConfigureAwait(false);
+        var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, options));
         try
         {
-            foreach (var image in images)
-            {
-                await ImageBuilder.LoadAsync(engine.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
-            }
-
-            var runner = new CellRunner(engine.Endpoint, engine.Identity, options);
-            return new BootSession(engine, runner, images.ToDictionary(i => i.Name, StringComparer.Ordinal));
+            await session.EnsureLoadedAsync(images, log, cancellationToken).ConfigureAwait(false);
+            return session;
         }
         catch
         {
-            await engine.DisposeAsync().ConfigureAwait(false);
+            await session.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Loads the images this engine does not hold yet; safe to call from several tests at once.</summary>
+    public async Task EnsureLoadedAsync(IEnumerable<ImageFacts> images, Action<string> log, CancellationToken cancellationToken)
+    {
+        await _loadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var image in images.Where(i => !_images.ContainsKey(i.Name)))
+            {
+                await ImageBuilder.LoadAsync(Engine.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
+                _images[image.Name] = image;
+            }
+        }
+        finally
+        {
+            _loadGate.Release();
         }
     }
 

@@ -14,6 +14,9 @@ public sealed record MatrixRunOptions(string MatrixName)
     public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
     public CellRunnerOptions Runner { get; init; } = new();
+
+    /// <summary>Replace the table between the README's markers with this run's.</summary>
+    public bool UpdateReadme { get; init; }
 }
 
 /// <summary>
@@ -88,6 +91,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         Directory.CreateDirectory(layout.Artifacts);
         await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.md"), report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (options.UpdateReadme && ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
+        {
+            log("updated the compatibility table in README.md");
+        }
+
         return report;
     }
 

@@ -1,0 +1,85 @@
+// The pipeline. Thin on purpose: every step is the project's own CLI (src/SystemdMatrix.Cli) or `dotnet`,
+// so the logic lives in C# where it is unit-tested. Targets:
+//   Default      build, install prerequisites, build images, boot the matrix, write artifacts/compatibility.{md,json}
+//   Test         unit tests (no engine) and boot tests (real engines), results in artifacts/test-results
+//   Images       build (or find in the cache) every image in images/manifest.json
+//   Generate     regenerate images/*/*/Dockerfile from the manifest;  CheckGenerated fails on drift
+//   Approve      accept the boot snapshots the last test run received
+//   Reap         remove what an interrupted or crashed run left behind
+// Arguments: --matrix=NAME (default foundation), --filter=EXPR (dotnet test filter), --configuration=Release|Debug
+
+var target = Argument("target", "Default");
+var configuration = Argument("configuration", "Release");
+var matrix = Argument("matrix", "foundation");
+var filter = Argument("filter", "");
+
+var root = MakeAbsolute(Directory("."));
+var solution = root.CombineWithFilePath("SystemdMatrix.sln");
+var cli = root.CombineWithFilePath($"src/SystemdMatrix.Cli/bin/{configuration}/net10.0/systemd-matrix.dll");
+var testResults = root.Combine("artifacts/test-results");
+
+void Cli(params string[] args)
+{
+    var arguments = new ProcessArgumentBuilder().AppendQuoted(cli.FullPath).AppendSwitchQuoted("--root", root.FullPath);
+    foreach (var arg in args)
+    {
+        arguments.AppendQuoted(arg);
+    }
+
+    var exit = StartProcess("dotnet", new ProcessSettings { Arguments = arguments, WorkingDirectory = root });
+    if (exit != 0)
+    {
+        throw new Exception($"systemd-matrix {string.Join(" ", args)} exited with {exit}");
+    }
+}
+
+Task("Build")
+    .Does(() => DotNetBuild(solution.FullPath, new DotNetBuildSettings { Configuration = configuration }));
+
+Task("Prerequisites")
+    .IsDependentOn("Build")
+    .Does(() => Cli("prereqs", "--install"));
+
+Task("Generate")
+    .IsDependentOn("Build")
+    .Does(() => Cli("images", "generate"));
+
+Task("CheckGenerated")
+    .IsDependentOn("Build")
+    .Does(() => Cli("images", "check"));
+
+Task("Images")
+    .IsDependentOn("Prerequisites")
+    .Does(() => Cli("images", "build"));
+
+Task("Matrix")
+    .IsDependentOn("Prerequisites")
+    .Does(() => Cli("run", "--matrix", matrix, "--update-readme"));
+
+Task("Test")
+    .IsDependentOn("Prerequisites")
+    .Does(() =>
+    {
+        CleanDirectory(testResults);
+        DotNetTest(solution.FullPath, new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            Filter = string.IsNullOrEmpty(filter) ? null : filter,
+            Loggers = new[] { "trx", "console;verbosity=normal" },
+            ResultsDirectory = testResults,
+        });
+    });
+
+Task("Approve")
+    .IsDependentOn("Build")
+    .Does(() => Cli("snapshots", "approve"));
+
+Task("Reap")
+    .IsDependentOn("Build")
+    .Does(() => Cli("reap"));
+
+Task("Default")
+    .IsDependentOn("Matrix");
+
+RunTarget(target);

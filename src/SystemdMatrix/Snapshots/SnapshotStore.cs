@@ -1,0 +1,91 @@
+using DiffPlex.DiffBuilder;
+using DiffPlex.DiffBuilder.Model;
+
+namespace SystemdMatrix.Snapshots;
+
+public enum SnapshotState
+{
+    Matches,
+    Missing,
+    Differs,
+}
+
+/// <summary>The outcome of comparing a boot with its approved snapshot; on a mismatch the received text is on disk.</summary>
+public sealed record SnapshotComparison(SnapshotState State, string ApprovedPath, string ReceivedPath, string Diff)
+{
+    public string Describe() => State switch
+    {
+        SnapshotState.Matches => $"matches {ApprovedPath}",
+        SnapshotState.Missing => $"no approved snapshot at {ApprovedPath}; received {ReceivedPath}. Review it, then approve with: dotnet cake --target=Approve",
+        _ => $"differs from {ApprovedPath} (received {ReceivedPath}; approve with: dotnet cake --target=Approve):\n{Diff}",
+    };
+}
+
+/// <summary>
+/// Approved snapshots under <c>fixtures/snapshots/</c>. A comparison that fails leaves <c>NAME.received.txt</c> beside
+/// the approved file (ignored by git); approving renames received files over approved ones.
+/// </summary>
+public sealed class SnapshotStore(string fixturesRoot)
+{
+    public string Root { get; } = Path.Combine(fixturesRoot, "snapshots");
+
+    public string ApprovedPath(SnapshotKey key) => Path.Combine(Root, key.RelativePath);
+
+    public static string ReceivedPath(string approvedPath) => approvedPath[..^4] + ".received.txt";
+
+    public SnapshotComparison Compare(SnapshotKey key, string received)
+    {
+        var approvedPath = ApprovedPath(key);
+        var receivedPath = ReceivedPath(approvedPath);
+        if (File.Exists(approvedPath) && File.ReadAllText(approvedPath) == received)
+        {
+            File.Delete(receivedPath);
+            return new SnapshotComparison(SnapshotState.Matches, approvedPath, receivedPath, string.Empty);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(receivedPath)!);
+        File.WriteAllText(receivedPath, received);
+        return File.Exists(approvedPath)
+            ? new SnapshotComparison(SnapshotState.Differs, approvedPath, receivedPath, Diff(File.ReadAllText(approvedPath), received))
+            : new SnapshotComparison(SnapshotState.Missing, approvedPath, receivedPath, string.Empty);
+    }
+
+    /// <summary>Moves every received snapshot over its approved one; returns the approved paths.</summary>
+    public IReadOnlyList<string> ApproveAll()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return [];
+        }
+
+        var approved = new List<string>();
+        foreach (var received in Directory.EnumerateFiles(Root, "*.received.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var target = received[..^".received.txt".Length] + ".txt";
+            File.Move(received, target, overwrite: true);
+            approved.Add(target);
+        }
+
+        return approved;
+    }
+
+    /// <summary>Every approved snapshot's key.</summary>
+    public IReadOnlyList<SnapshotKey> Approved() =>
+        !Directory.Exists(Root)
+            ? []
+            : Directory.EnumerateFiles(Root, "*.txt", SearchOption.AllDirectories)
+                .Select(p => SnapshotKey.FromRelativePath(Path.GetRelativePath(Root, p)))
+                .OfType<SnapshotKey>()
+                .OrderBy(k => k.RelativePath, StringComparer.Ordinal)
+                .ToList();
+
+    public static string Diff(string approved, string received)
+    {
+        var diff = InlineDiffBuilder.Diff(approved, received);
+        var lines = diff.Lines
+            .Where(l => l.Type is ChangeType.Inserted or ChangeType.Deleted)
+            .Select(l => (l.Type == ChangeType.Inserted ? "+ " : "- ") + l.Text)
+            .Take(40);
+        return string.Join('\n', lines);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using SystemdMatrix.BootTests.Engines;
+using SystemdMatrix.Engines;
+using SystemdMatrix.Processes;
+
+namespace SystemdMatrix.BootTests.Cli;
+
+/// <summary>
+/// The main command, interrupted for real: Ctrl-C (SIGINT) must leave nothing running; a kill -9 cannot be caught,
+/// so the next command must find and reap what it left.
+/// </summary>
+public sealed partial class InterruptionTests
+{
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Ctrl_c_in_the_middle_of_a_run_leaves_no_engine_container_or_mount(CancellationToken cancellationToken)
+    {
+        await BootEnvironment.ImageAsync("debian-bookworm");
+        using var run = CliProcess.Start("run", "--matrix", "foundation", "--parallel", "1");
+
+        var engineId = await run.WaitForAsync(EngineStarted(), cancellationToken);
+        await run.WaitForAsync(FirstCellDone(), cancellationToken);
+        Posix.Signal(run.Pid, 2);
+        var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(90), cancellationToken);
+
+        Assert.That(exit, Is.EqualTo(130), run.Output);
+        Assert.That(run.Output, Does.Contain("interrupted"));
+        SandboxEngineTests.AssertNothingLeft(SandboxPaths.For(engineId));
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task After_a_kill_9_the_next_command_reaps_the_engine_and_its_containers(CancellationToken cancellationToken)
+    {
+        await BootEnvironment.ImageAsync("debian-bookworm");
+        string engineId;
+        using (var run = CliProcess.Start("run", "--matrix", "foundation", "--parallel", "1"))
+        {
+            engineId = await run.WaitForAsync(EngineStarted(), cancellationToken);
+            await run.WaitForAsync(FirstCellDone(), cancellationToken);
+            Posix.Signal(run.Pid, Posix.SigKill);
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
+        var paths = SandboxPaths.For(engineId);
+        Assert.That(Directory.Exists(paths.StateDirectory), Is.True, "a killed run cannot clean up; its engine must still be there to reap");
+
+        using var reap = CliProcess.Start("reap");
+        var exit = await reap.WaitForExitAsync(TimeSpan.FromSeconds(90), cancellationToken);
+
+        Assert.That(exit, Is.Zero, reap.Output);
+        Assert.That(reap.Output, Does.Contain($"reaped {engineId}"));
+        SandboxEngineTests.AssertNothingLeft(paths);
+    }
+
+    [GeneratedRegex(@"starting sandbox engine (?<value>smx-[0-9a-f]{8})")]
+    private static partial Regex EngineStarted();
+
+    [GeneratedRegex(@"\[(?<value>1)/\d+\]")]
+    private static partial Regex FirstCellDone();
+
+    /// <summary>The systemd-matrix CLI (built beside the tests) run as a child process, its output collected.</summary>
+    private sealed class CliProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private CliProcess(Process process)
+        {
+            _process = process;
+        }
+
+        public int Pid => _process.Id;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static CliProcess Start(params string[] args)
+        {
+            var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "systemd-matrix.dll");
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in (string[])[cli, "--root", BootEnvironment.Layout.Root, .. args])
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            // Plain, wide output: the test reads progress lines, not a terminal rendering.
+            info.Environment["COLUMNS"] = "400";
+            info.Environment["NO_COLOR"] = "1";
+            var cliProcess = new CliProcess(Process.Start(info)!);
+            cliProcess._process.OutputDataReceived += (_, e) => cliProcess.Append(e.Data);
+            cliProcess._process.ErrorDataReceived += (_, e) => cliProcess.Append(e.Data);
+            cliProcess._process.BeginOutputReadLine();
+            cliProcess._process.BeginErrorReadLine();
+            return cliProcess;
+        }
+
+        public async Task<string> WaitForAsync(Regex pattern, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                if (pattern.Match(Output) is { Success: true } match)
+                {
+                    return match.Groups["value"].Value;
+                }
+
+                if (_process.HasExited)
+                {
+                    Assert.Fail($"the CLI exited ({_process.ExitCode}) before printing /{pattern}/:\n{Output}");
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+
+        public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(timeout);
+            await _process.WaitForExitAsync(limit.Token);
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}

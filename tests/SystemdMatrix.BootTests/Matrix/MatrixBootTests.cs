@@ -1,0 +1,73 @@
+using SystemdMatrix.Model;
+using SystemdMatrix.Signatures;
+using SystemdMatrix.Snapshots;
+
+namespace SystemdMatrix.BootTests.Matrix;
+
+/// <summary>
+/// Every cell of the test matrix, booted for real on a sandbox engine, must end as its approved snapshot says:
+/// the verdict, the signature or state, the decisive line and the console. Filter by axis with categories, for
+/// example <c>dotnet test --filter "TestCategory=cgroupns:host&amp;TestCategory=mount:rw"</c> or
+/// <c>TestCategory=seed</c>.
+/// </summary>
+[TestFixture]
+[Parallelizable(ParallelScope.Children)]
+public sealed class MatrixBootTests
+{
+    public static IEnumerable<TestCaseData> Cells()
+    {
+        var definition = BootEnvironment.Definition;
+        foreach (var cell in definition.Expand(definition.Find(BootEnvironment.MatrixName)))
+        {
+            var name = cell.Aliases.Count > 0 ? $"{string.Join(",", cell.Aliases)} {cell.Id}" : cell.Id;
+            var data = new TestCaseData(cell).SetName(name)
+                .SetCategory($"image:{cell.Image}")
+                .SetCategory($"daemon:{cell.Daemon.Name}")
+                .SetCategory($"cgroupns:{AxisNames.Of(cell.Run.Cgroupns)}")
+                .SetCategory($"mount:{AxisNames.Of(cell.Run.CgroupMount)}")
+                .SetCategory($"privilege:{AxisNames.Of(cell.Run.Privilege)}")
+                .SetCategory($"tmpfs:{(cell.Run.Tmpfs ? "on" : "off")}");
+            if (cell.Aliases.Any(a => a.StartsWith("seed#", StringComparison.Ordinal)))
+            {
+                data = data.SetCategory("seed");
+            }
+
+            yield return data;
+        }
+    }
+
+    [TestCaseSource(nameof(Cells))]
+    [CancelAfter(180_000)]
+    public async Task Boots_as_approved(Cell cell, CancellationToken cancellationToken)
+    {
+        var image = await BootEnvironment.ImageAsync(cell.Image);
+        if (!image.IsAvailable)
+        {
+            Assert.Ignore($"not applicable here: image {cell.Image} is unavailable: {image.Reason}");
+        }
+
+        var session = await BootEnvironment.SessionAsync(cell.Daemon, [image.Facts!]);
+        var outcome = await session.RunAsync(cell, cancellationToken);
+        var verdict = outcome.Verdict;
+        TestContext.Out.WriteLine($"{outcome.Equivalent}\n=> {verdict.Label}: {verdict.Summary} ({outcome.Duration.TotalSeconds:0.00} s)");
+
+        Assert.That(verdict.Kind, Is.Not.EqualTo(VerdictKind.InfrastructureError), verdict.Message);
+        switch (verdict.Kind)
+        {
+            case VerdictKind.Booted:
+                Assert.That(verdict.SystemState, Is.EqualTo("running").Or.EqualTo("degraded"));
+                Assert.That(verdict.DecisiveLines, Has.Some.Contains("Multi-User System"));
+                break;
+            case VerdictKind.Failed:
+                Assert.That(verdict.Signature, Is.Not.EqualTo(SignatureCatalogue.Unknown), $"no signature matches:\n{outcome.NormalisedLog}");
+                Assert.That(verdict.DecisiveLines, Is.Not.Empty);
+                break;
+            case VerdictKind.EngineRefused:
+                Assert.That(verdict.Message, Is.Not.Empty);
+                break;
+        }
+
+        var comparison = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, outcome.Host), BootSnapshot.Render(outcome, image.Facts!.SystemdVersion));
+        Assert.That(comparison.State, Is.EqualTo(SnapshotState.Matches), comparison.Describe());
+    }
+}

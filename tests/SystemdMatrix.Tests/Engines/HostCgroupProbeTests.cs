@@ -1,0 +1,39 @@
+using SystemdMatrix.Engines;
+using SystemdMatrix.Model;
+
+namespace SystemdMatrix.Tests.Engines;
+
+public sealed class HostCgroupProbeTests
+{
+    // Lines as /proc/self/mountinfo prints them, from the three kinds of host.
+    private const string Tmpfs = "25 21 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755";
+    private const string Unified = "26 25 0:23 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate";
+    private const string NamedSystemd = "27 25 0:24 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd";
+    private const string Memory = "30 25 0:27 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,memory";
+    private const string PureV2 = "25 21 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot";
+    private const string Root = "21 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw";
+
+    [Test]
+    public void Unified_host()
+    {
+        Assert.That(HostCgroupProbe.Detect([Root, PureV2]), Is.EqualTo(HostCgroupMode.V2));
+    }
+
+    [Test]
+    public void Hybrid_host()
+    {
+        Assert.That(HostCgroupProbe.Detect([Root, Tmpfs, Unified, NamedSystemd, Memory]), Is.EqualTo(HostCgroupMode.Hybrid));
+    }
+
+    [Test]
+    public void Legacy_host()
+    {
+        Assert.That(HostCgroupProbe.Detect([Root, Tmpfs, NamedSystemd, Memory]), Is.EqualTo(HostCgroupMode.V1));
+    }
+
+    [Test]
+    public void This_machine_is_read_without_error()
+    {
+        Assert.That(Enum.IsDefined(HostCgroupProbe.DetectLocal()), Is.True);
+    }
+}
