@@ -5,7 +5,9 @@ ARG BASE={{registryBase}}
 FROM ${BASE}
 ENV container=docker
 ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
+# Testing suites (forky) carry a Release file that expires within days; a mirror that lags behind, or a frozen
+# snapshot, must not break the build, so expiry is not enforced (signatures still are).
+RUN apt-get -o Acquire::Check-Valid-Until=false update \
  && apt-get install -y --no-install-recommends {{packages}} \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*

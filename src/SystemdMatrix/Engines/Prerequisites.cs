@@ -2,8 +2,14 @@ using SystemdMatrix.Processes;
 
 namespace SystemdMatrix.Engines;
 
-/// <summary>A program the harness needs and the Debian package that provides it.</summary>
-public sealed record Requirement(string Program, string Package, string NeededFor);
+/// <summary>
+/// A program (or, when <see cref="Program"/> is an absolute path, a file such as a keyring) the harness needs, and
+/// the package that provides it.
+/// </summary>
+public sealed record Requirement(string Program, string Package, string NeededFor)
+{
+    public bool IsPresent => Program.StartsWith('/') ? File.Exists(Program) : ProcessRunner.FindExecutable(Program) is not null;
+}
 
 /// <summary>
 /// Checks for the programs a job needs and, when allowed and running as root, installs the Debian packages that
@@ -21,7 +27,7 @@ public static class Prerequisites
     public static IReadOnlyList<Requirement> ForImages { get; } = [Dockerd, DockerCli, Runc, Debootstrap];
 
     public static IReadOnlyList<Requirement> Missing(IEnumerable<Requirement> requirements) =>
-        requirements.Where(r => ProcessRunner.FindExecutable(r.Program) is null).ToList();
+        requirements.Where(r => !r.IsPresent).ToList();
 
     /// <summary>The message for programs that are missing, naming the packages and the command that installs them.</summary>
     public static string Describe(IReadOnlyList<Requirement> missing)

@@ -88,6 +88,7 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
             await cli.RunCheckedAsync(["build", "--network", "host", "--iidfile", iidFile, .. buildArgs, context], progress.Report, cancellationToken: cancellationToken).ConfigureAwait(false);
             var builtId = (await File.ReadAllTextAsync(iidFile, cancellationToken).ConfigureAwait(false)).Trim();
 
+            await CheckFitnessAsync(cli, image, builtId, cancellationToken).ConfigureAwait(false);
             var systemdVersion = await ReadSystemdVersionAsync(cli, image, builtId, cancellationToken).ConfigureAwait(false);
 
             // Label (version, recipe, source) in a last, content-free step; only this step's result gets the tag.
@@ -105,7 +106,6 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
                 ["build", "-q", "-t", image.Tag, .. labels.SelectMany(l => new[] { "--label", $"{l.Key}={l.Value}" }), labelContext],
                 cancellationToken: cancellationToken).ConfigureAwait(false);
 
-            await CheckFitnessAsync(cli, image, cancellationToken).ConfigureAwait(false);
             await cli.RunCheckedAsync(["save", "-o", archive, image.Tag], cancellationToken: cancellationToken).ConfigureAwait(false);
             var facts = cache.StoreImage(image, key, archive, new ImageFacts(image.Name, image.Tag, key, SourceName(source.Value), systemdVersion, archive, DateTimeOffset.UtcNow));
             log($"{image.Name}: built, systemd {systemdVersion}");
@@ -141,7 +141,7 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
         var mirror = mirrors.For(image.Distro);
         var bootstrapBlocker = mirror is null
             ? $"no {image.Distro} mirror is configured (set mirrors.{image.Distro} in images/manifest.json or SYSTEMD_MATRIX_MIRROR_{image.Distro.ToUpperInvariant()})"
-            : Prerequisites.Missing([RootfsBootstrapper.RequirementFor(image.ReleaseInfo)]) is { Count: > 0 } missing
+            : Prerequisites.Missing(RootfsBootstrapper.RequirementsFor(image.ReleaseInfo)) is { Count: > 0 } missing
                 ? $"the bootstrap tool is missing: {Prerequisites.Describe(missing).Replace('\n', ' ')}"
                 : null;
 
@@ -173,11 +173,11 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
             : throw new ImageUnfitException($"{image.Name}: the built image has no working systemd (`systemctl --version` said: {result.Tail(3)})");
     }
 
-    /// <summary>What every systemd test image must have; checked on the tagged image, so it holds for what is cached.</summary>
-    private static async Task CheckFitnessAsync(DockerCli cli, ImageDefinition image, CancellationToken cancellationToken)
+    /// <summary>What every systemd test image must have; checked before the image gets its tag.</summary>
+    private static async Task CheckFitnessAsync(DockerCli cli, ImageDefinition image, string imageId, CancellationToken cancellationToken)
     {
         var result = await cli.RunCheckedAsync(
-            ["image", "inspect", "--format", "{{json .Config.Cmd}}|{{.Config.StopSignal}}|{{json .Config.Env}}", image.Tag],
+            ["image", "inspect", "--format", "{{json .Config.Cmd}}|{{.Config.StopSignal}}|{{json .Config.Env}}", imageId],
             cancellationToken: cancellationToken).ConfigureAwait(false);
         var problems = ImageFitness.Problems(result.StandardOutput.Trim());
         if (problems.Count > 0 && image.Template == "seed-replica")

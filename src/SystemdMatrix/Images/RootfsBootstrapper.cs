@@ -11,10 +11,16 @@ public sealed class RootfsBootstrapper(ImageCache cache)
 {
     private const string DebootstrapScripts = "/usr/share/debootstrap/scripts";
 
-    public static Requirement RequirementFor(ReleaseInfo release) => release.Tool switch
+    /// <summary>Debian does not package Ubuntu's archive keyring; point at one with this variable (or install it there).</summary>
+    public static string UbuntuKeyring =>
+        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_UBUNTU_KEYRING") ?? "/usr/share/keyrings/ubuntu-archive-keyring.gpg";
+
+    public static IReadOnlyList<Requirement> RequirementsFor(ReleaseInfo release) => (release.Tool, release.Distro) switch
     {
-        BootstrapTool.Debootstrap => Prerequisites.Debootstrap,
-        BootstrapTool.Dnf => new Requirement("dnf", "dnf", "bootstrapping Fedora root filesystems"),
+        (BootstrapTool.Debootstrap, "ubuntu") =>
+            [Prerequisites.Debootstrap, new Requirement(UbuntuKeyring, "Ubuntu's ubuntu-keyring (not in Debian; set SYSTEMD_MATRIX_UBUNTU_KEYRING)", "checking the Ubuntu mirror's signatures")],
+        (BootstrapTool.Debootstrap, _) => [Prerequisites.Debootstrap],
+        (BootstrapTool.Dnf, _) => [new Requirement("dnf", "dnf", "bootstrapping Fedora root filesystems")],
         _ => throw new ArgumentOutOfRangeException(nameof(release)),
     };
 
@@ -28,7 +34,7 @@ public sealed class RootfsBootstrapper(ImageCache cache)
             return (tarball, true);
         }
 
-        Prerequisites.Require([RequirementFor(release)]);
+        Prerequisites.Require(RequirementsFor(release));
         var target = cache.Scratch($"rootfs-{release.Distro}-{release.Release}-{key}");
         var partialTar = target + ".tar";
         try
@@ -64,7 +70,13 @@ public sealed class RootfsBootstrapper(ImageCache cache)
 
     internal static IReadOnlyList<string> DebootstrapArguments(ReleaseInfo release, string mirror, string target)
     {
-        var arguments = new List<string> { "--variant=minbase", "--arch=amd64", release.Suite, target, mirror };
+        var arguments = new List<string> { "--variant=minbase", "--arch=amd64" };
+        if (release.Distro == "ubuntu")
+        {
+            arguments.Add($"--keyring={UbuntuKeyring}");
+        }
+
+        arguments.AddRange([release.Suite, target, mirror]);
         // debootstrap knows a suite by its script; newer suites than the host's debootstrap use the generic one.
         if (!File.Exists(Path.Combine(DebootstrapScripts, release.Suite)))
         {

@@ -8,12 +8,14 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 {
     public bool Succeeded => ExitCode == 0;
 
-    /// <summary>The last lines of standard error (or output, if error is empty), for error messages.</summary>
+    /// <summary>
+    /// The last lines of output and of error, for error messages: tools such as <c>docker build</c> put the cause
+    /// (apt's complaint) on standard output and only the summary on standard error.
+    /// </summary>
     public string Tail(int lines = 15)
     {
-        var text = string.IsNullOrWhiteSpace(StandardError) ? StandardOutput : StandardError;
-        var all = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return string.Join('\n', all.TakeLast(lines));
+        static IEnumerable<string> Last(string text, int n) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(n);
+        return string.Join('\n', Last(StandardOutput, lines).Concat(Last(StandardError, lines)));
     }
 }
 
