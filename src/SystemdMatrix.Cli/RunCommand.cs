@@ -12,14 +12,23 @@ internal static class RunCommand
     public static Command Create()
     {
         var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "foundation" };
-        var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => Math.Max(2, Environment.ProcessorCount) };
+        var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => MatrixRunOptions.DefaultParallelism };
+        var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
+        var fresh = new Option<bool>("--fresh") { Description = "Do not resume an interrupted run; boot every cell again." };
         var readme = new Option<bool>("--update-readme") { Description = "Also replace the compatibility table in README.md with this run's." };
-        var command = new Command("run", "Boot every cell of a matrix on sandbox engines and write artifacts/compatibility.{md,json}.") { matrix, parallel, readme };
+        var command = new Command("run", "Boot every cell of a matrix on sandbox engines and write artifacts/compatibility.{md,json}.") { matrix, parallel, where, cell, fresh, readme };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
             var run = new MatrixRun(layout, new ImageCache(ImageCache.DefaultRoot), Out.Log);
-            var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) { Parallelism = result.GetValue(parallel), UpdateReadme = result.GetValue(readme) }, ct);
+            var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) 
+            {
+                Parallelism = result.GetValue(parallel),
+                Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? []),
+                Fresh = result.GetValue(fresh),
+                UpdateReadme = result.GetValue(readme),
+            }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");
             foreach (var row in report.OrderedRows)

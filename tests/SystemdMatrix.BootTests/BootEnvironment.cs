@@ -23,8 +23,8 @@ public sealed class BootEnvironment
 
     public static SnapshotStore Snapshots { get; } = new(Layout.Fixtures);
 
-    /// <summary>The matrix the boot tests cover: <c>SYSTEMD_MATRIX_TEST_MATRIX</c>, default <c>foundation</c>.</summary>
-    public static string MatrixName => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "foundation";
+    /// <summary>The matrix the boot tests cover: <c>SYSTEMD_MATRIX_TEST_MATRIX</c>, default <c>smoke</c>.</summary>
+    public static string MatrixName => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "smoke";
 
     public static MatrixDefinition Definition { get; } = MatrixDefinition.Load(Layout.Matrices);
 

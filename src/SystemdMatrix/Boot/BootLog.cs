@@ -45,12 +45,29 @@ public static partial class BootLog
     /// </summary>
     public static IReadOnlyList<string> SnapshotLines(string normalisedLog) =>
         normalisedLog.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => IgnoredUnitWarning().Match(line) is { Success: true } m
-                ? $"<unit>: {AbsolutePath().Replace(m.Groups["message"].Value, "<path>")}, ignoring: {m.Groups["error"].Value}"
-                : line)
+            .Select(FoldPerUnitWarning)
             .Distinct(StringComparer.Ordinal)
             .OrderBy(line => line, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>
+    /// Warnings systemd prints once per unit, for whichever units happen to start while a cgroup is unusable: which
+    /// ones (and their pids) depend on timing, so the snapshot keeps one line per kind of message.
+    /// </summary>
+    internal static string FoldPerUnitWarning(string line)
+    {
+        if (IgnoredUnitWarning().Match(line) is { Success: true } m)
+        {
+            return $"<unit>: {AbsolutePath().Replace(m.Groups["message"].Value, "<path>")}, ignoring: {m.Groups["error"].Value}";
+        }
+
+        if (CompatCgroupWarning().Match(line) is { Success: true } c)
+        {
+            return $"Failed to {(c.Groups["attach"].Success ? "attach <pid> to" : "create")} compat systemd cgroup <path>: {c.Groups["error"].Value}";
+        }
+
+        return line;
+    }
 
     internal static string NormaliseLine(string line)
     {
@@ -92,6 +109,9 @@ public static partial class BootLog
 
     [GeneratedRegex(@"^(?<unit>[A-Za-z0-9@_.\\:-]+\.(?:slice|scope|service|socket|target|mount|timer|path|device|swap)): (?<message>.*), ignoring: (?<error>.*)$")]
     private static partial Regex IgnoredUnitWarning();
+
+    [GeneratedRegex(@"^Failed to (?:(?<attach>attach \d+ to)|create) compat systemd cgroup /\S*: (?<error>.*)$")]
+    private static partial Regex CompatCgroupWarning();
 
     [GeneratedRegex(@"/[^\s,:]*")]
     private static partial Regex AbsolutePath();

@@ -27,8 +27,13 @@ public sealed record MatrixDefinition(
     string SourcePath,
     IReadOnlyDictionary<string, DaemonProfile> Daemons,
     IReadOnlyList<QuotedCell> Seed,
-    IReadOnlyDictionary<string, NamedMatrix> Matrices)
+    IReadOnlyDictionary<string, NamedMatrix> Matrices,
+    IReadOnlyList<ApplicabilityRule> Rules)
 {
+    /// <summary>The not-applicable verdict for a cell on a host, or null when the host can run it.</summary>
+    public Verdict? NotApplicable(Cell cell, HostIdentity host) =>
+        ApplicabilityRule.FirstMatch(Rules, cell, host) is { } rule ? Verdict.NotApplicable(rule.Describe()) : null;
+
     public NamedMatrix Find(string name) =>
         Matrices.TryGetValue(name, out var matrix)
             ? matrix
@@ -174,9 +179,48 @@ public sealed record MatrixDefinition(
                 entry.Seed ?? false);
         }
 
+        var rules = new List<ApplicabilityRule>();
+        for (var i = 0; i < (file.Rules ?? []).Count; i++)
+        {
+            var entry = file.Rules![i];
+            var at = $"{source}: rules[{i}]";
+            if (string.IsNullOrWhiteSpace(entry.Id))
+            {
+                errors.Add($"{at}.id is missing");
+            }
+
+            if (string.IsNullOrWhiteSpace(entry.Reason))
+            {
+                errors.Add($"{at}.reason is missing: a not-applicable cell always says why");
+            }
+
+            var when = entry.When ?? new WhenEntry(null, null, null, null, null, null, null, null);
+            if (when == new WhenEntry(null, null, null, null, null, null, null, null))
+            {
+                errors.Add($"{at}.when is empty: a rule without conditions would remove every cell");
+            }
+
+            rules.Add(new ApplicabilityRule(
+                entry.Id ?? string.Empty,
+                entry.Reason ?? string.Empty,
+                when.Cgroupns is null ? null : ParseAxisList<CgroupnsMode>(when.Cgroupns, $"{at}.when.cgroupns", errors),
+                when.Mount is null ? null : ParseAxisList<CgroupMount>(when.Mount, $"{at}.when.mount", errors),
+                when.Privilege is null ? null : ParseAxisList<Privilege>(when.Privilege, $"{at}.when.privilege", errors),
+                when.CgroupDriver is null ? null : ParseAxisList<CgroupDriver>(when.CgroupDriver, $"{at}.when.cgroupDriver", errors),
+                when.UsernsRemap,
+                when.HostCgroupMode is null ? null : ParseAxisList<HostCgroupMode>(when.HostCgroupMode, $"{at}.when.hostCgroupMode", errors),
+                ParseVersion(when.EngineBelow, $"{at}.when.engineBelow", errors),
+                ParseVersion(when.EngineAtLeast, $"{at}.when.engineAtLeast", errors)));
+        }
+
+        foreach (var duplicate in rules.GroupBy(r => r.Id).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{source}: rules: id '{duplicate.Key}' is used {duplicate.Count()} times");
+        }
+
         return errors.Count > 0
             ? throw new MatrixException(string.Join('\n', errors))
-            : new MatrixDefinition(source, daemons, seed, matrices);
+            : new MatrixDefinition(source, daemons, seed, matrices, rules);
     }
 
     private static RunProfile ParseRun(string? cgroupns, string? mount, string? privilege, bool? tmpfs, string at, List<string> errors) =>
@@ -185,6 +229,22 @@ public sealed record MatrixDefinition(
             ParseAxis(mount ?? "none", $"{at}.mount", errors, CgroupMount.None),
             ParseAxis(privilege ?? "none", $"{at}.privilege", errors, Privilege.None),
             tmpfs ?? true);
+
+    private static Version? ParseVersion(string? value, string field, List<string> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Version.TryParse(value.Contains('.', StringComparison.Ordinal) ? value : value + ".0", out var version))
+        {
+            return version;
+        }
+
+        errors.Add($"{field}: '{value}' is not a version such as 25 or 20.10");
+        return null;
+    }
 
     private static T ParseAxis<T>(string value, string field, List<string> errors, T fallback)
         where T : struct, Enum
@@ -249,7 +309,23 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("$comment")] string? Comment,
         [property: JsonPropertyName("daemons")] Dictionary<string, DaemonEntry>? Daemons,
         [property: JsonPropertyName("seed")] IReadOnlyList<SeedEntry>? Seed,
-        [property: JsonPropertyName("matrices")] Dictionary<string, MatrixEntry>? Matrices);
+        [property: JsonPropertyName("matrices")] Dictionary<string, MatrixEntry>? Matrices,
+        [property: JsonPropertyName("rules")] IReadOnlyList<RuleEntry>? Rules);
+
+    private sealed record RuleEntry(
+        [property: JsonPropertyName("id")] string? Id,
+        [property: JsonPropertyName("reason")] string? Reason,
+        [property: JsonPropertyName("when")] WhenEntry? When);
+
+    private sealed record WhenEntry(
+        [property: JsonPropertyName("cgroupns")] IReadOnlyList<string>? Cgroupns,
+        [property: JsonPropertyName("mount")] IReadOnlyList<string>? Mount,
+        [property: JsonPropertyName("privilege")] IReadOnlyList<string>? Privilege,
+        [property: JsonPropertyName("cgroupDriver")] IReadOnlyList<string>? CgroupDriver,
+        [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,
+        [property: JsonPropertyName("hostCgroupMode")] IReadOnlyList<string>? HostCgroupMode,
+        [property: JsonPropertyName("engineBelow")] string? EngineBelow,
+        [property: JsonPropertyName("engineAtLeast")] string? EngineAtLeast);
 
     private sealed record DaemonEntry(
         [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,

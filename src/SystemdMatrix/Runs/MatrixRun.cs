@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using SystemdMatrix.Boot;
 using SystemdMatrix.Images;
 using SystemdMatrix.Matrix;
@@ -11,9 +10,18 @@ namespace SystemdMatrix.Runs;
 public sealed record MatrixRunOptions(string MatrixName)
 {
     /// <summary>Cells booted at once per engine.</summary>
-    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    public int Parallelism { get; init; } = DefaultParallelism;
+
+    /// <summary>Booting is mostly waiting on the kernel and the engine: two cells per core keeps both busy.</summary>
+    public static int DefaultParallelism => Math.Max(2, 2 * Environment.ProcessorCount);
 
     public CellRunnerOptions Runner { get; init; } = new();
+
+    /// <summary>Only these cells (default: all).</summary>
+    public CellSelector Selector { get; init; } = CellSelector.All;
+
+    /// <summary>Ignore an interrupted earlier run's results instead of resuming it.</summary>
+    public bool Fresh { get; init; }
 
     /// <summary>Replace the table between the README's markers with this run's.</summary>
     public bool UpdateReadme { get; init; }
@@ -21,68 +29,105 @@ public sealed record MatrixRunOptions(string MatrixName)
 
 /// <summary>
 /// The main job: expand a named matrix, make its images available, start one sandbox engine per daemon profile,
-/// boot every cell, and write the table and per-cell results.
+/// decide every cell (not applicable by rule, or booted), and write the table and one result per cell. Every
+/// expanded cell ends up in the table; none is silently dropped.
 /// </summary>
 public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<string> log)
 {
-    private static readonly JsonSerializerOptions ResultOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     public async Task<CompatibilityReport> RunAsync(MatrixRunOptions options, CancellationToken cancellationToken)
     {
+        var problems = options.Selector.Problems();
+        if (problems.Count > 0)
+        {
+            throw new MatrixException(string.Join('\n', problems));
+        }
+
         var manifest = ImageManifest.Load(layout.Manifest);
         var definition = MatrixDefinition.Load(layout.Matrices);
         var matrix = definition.Find(options.MatrixName);
-        var cells = definition.Expand(matrix);
-        log($"matrix {matrix.Name}: {cells.Count} cells over {matrix.Images.Count} images and {matrix.Daemons.Count} daemon profiles");
+        var cells = definition.Expand(matrix).Where(options.Selector.Selects).ToList();
+        if (cells.Count == 0)
+        {
+            throw new MatrixException($"matrix {matrix.Name}: the selection matches no cell");
+        }
 
-        var statuses = await ImageSet.EnsureAsync(layout, manifest, matrix.Images.Select(manifest.Find), cache, log, cancellationToken).ConfigureAwait(false);
+        var imageNames = cells.Select(c => c.Image).Distinct().ToList();
+        log($"matrix {matrix.Name}: {cells.Count} cells over {imageNames.Count} images and {cells.Select(c => c.Daemon).Distinct().Count()} daemon profiles");
+
+        var statuses = await ImageSet.EnsureAsync(layout, manifest, imageNames.Select(manifest.Find), cache, log, cancellationToken).ConfigureAwait(false);
         foreach (var status in statuses)
         {
             log($"image {status.Image.Name}: {status.Describe()}");
         }
 
-        var available = statuses.Where(s => s.IsAvailable).ToDictionary(s => s.Image.Name, s => s.Facts!, StringComparer.Ordinal);
-        var versions = statuses.ToDictionary(s => s.Image.Name, s => s.Facts?.SystemdVersion, StringComparer.Ordinal);
-        var rows = new ConcurrentBag<ReportRow>();
-        Directory.CreateDirectory(layout.Results);
+        var images = statuses.ToDictionary(s => s.Image.Name, StringComparer.Ordinal);
+        var results = new ResultStore(layout.Results);
+        var resumable = results.Begin(matrix.Name, options.Fresh);
+        if (resumable > 0)
+        {
+            log($"resuming an interrupted run of {matrix.Name}: {resumable} cells already decided");
+        }
 
+        var rows = new ConcurrentBag<ReportRow>();
         foreach (var daemonGroup in cells.GroupBy(c => c.Daemon))
         {
-            var runnable = daemonGroup.Where(c => available.ContainsKey(c.Image)).ToList();
-            foreach (var cell in daemonGroup.Where(c => !available.ContainsKey(c.Image)))
+            var unavailable = daemonGroup.Where(c => !images[c.Image].IsAvailable).ToList();
+            var candidates = daemonGroup.Where(c => images[c.Image].IsAvailable).ToList();
+            foreach (var cell in unavailable)
             {
-                var reason = statuses.First(s => s.Image.Name == cell.Image).Reason;
-                rows.Add(CompatibilityReport.NotRun(cell, null, "sandbox", "sandbox", Verdict.NotApplicable($"image {cell.Image} is unavailable: {reason}")));
+                var row = CompatibilityReport.NotRun(cell, null, "any host", "any", Verdict.NotApplicable($"image {cell.Image} is unavailable: {images[cell.Image].Reason}"));
+                rows.Add(row);
+                results.Save(new CellResult(row, null, [], string.Empty));
             }
 
-            if (runnable.Count == 0)
+            if (candidates.Count == 0)
             {
                 continue;
             }
 
-            var images = runnable.Select(c => available[c.Image]).Distinct().ToList();
-            await using var session = await BootSession.StartAsync(daemonGroup.Key, images, $"matrix {matrix.Name}", log, cancellationToken, options.Runner).ConfigureAwait(false);
+            var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
+            await using var session = await BootSession.StartAsync(daemonGroup.Key, loaded, $"matrix {matrix.Name}", log, cancellationToken, options.Runner).ConfigureAwait(false);
+            var host = session.Host;
+
+            var toBoot = new List<Cell>();
+            foreach (var cell in candidates)
+            {
+                var facts = images[cell.Image].Facts!;
+                if (definition.NotApplicable(cell, host) is { } notApplicable)
+                {
+                    var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notApplicable);
+                    rows.Add(row);
+                    results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
+                }
+                else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
+                {
+                    rows.Add(earlier.Row with { Aliases = cell.Aliases });
+                }
+                else
+                {
+                    toBoot.Add(cell);
+                }
+            }
+
+            log($"{host.Describe()}: booting {toBoot.Count} cells, {options.Parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
             var done = 0;
             await Parallel.ForEachAsync(
-                runnable,
+                toBoot,
                 new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
                 async (cell, ct) =>
                 {
+                    var facts = images[cell.Image].Facts!;
                     var outcome = await session.RunAsync(cell, ct).ConfigureAwait(false);
-                    var row = CompatibilityReport.Row(outcome, versions[cell.Image]);
+                    var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
                     rows.Add(row);
-                    await WriteResultAsync(outcome, versions[cell.Image], ct).ConfigureAwait(false);
+                    results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
                     var n = Interlocked.Increment(ref done);
                     var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
-                    log($"[{n}/{runnable.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
+                    log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
                 }).ConfigureAwait(false);
         }
 
+        results.Complete(matrix.Name);
         var report = new CompatibilityReport(
             matrix.Name,
             DateTimeOffset.UtcNow,
@@ -98,26 +143,4 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         return report;
     }
-
-    private async Task WriteResultAsync(CellOutcome outcome, string? systemdVersion, CancellationToken cancellationToken)
-    {
-        var record = new
-        {
-            cell = outcome.Cell.Id,
-            aliases = outcome.Cell.Aliases,
-            image = new { name = outcome.Cell.Image, tag = outcome.ImageTag, systemdVersion },
-            host = outcome.Host,
-            hostKey = outcome.Host.Key,
-            verdict = outcome.Verdict,
-            seconds = Math.Round(outcome.Duration.TotalSeconds, 3),
-            attempts = outcome.Attempts,
-            dockerRun = outcome.DockerRunArguments,
-            equivalent = outcome.Equivalent,
-            log = outcome.NormalisedLog,
-        };
-        var file = Path.Combine(layout.Results, ResultFileName(outcome.Cell, outcome.Host));
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(record, ResultOptions), cancellationToken).ConfigureAwait(false);
-    }
-
-    public static string ResultFileName(Cell cell, HostIdentity host) => $"{host.Key}__{cell.Id.Replace("/", "__", StringComparison.Ordinal)}.json";
 }

@@ -47,6 +47,11 @@ public sealed class MatrixBootTests
         }
 
         var session = await BootEnvironment.SessionAsync(cell.Daemon, [image.Facts!]);
+        if (BootEnvironment.Definition.NotApplicable(cell, session.Host) is { } notApplicable)
+        {
+            Assert.Ignore($"not applicable on {session.Host.Describe()}: {notApplicable.Message}");
+        }
+
         var outcome = await session.RunAsync(cell, cancellationToken);
         var verdict = outcome.Verdict;
         TestContext.Out.WriteLine($"{outcome.Equivalent}\n=> {verdict.Label}: {verdict.Summary} ({outcome.Duration.TotalSeconds:0.00} s)");

@@ -70,12 +70,17 @@ public sealed class BootLogTests
             -.slice: Failed to get cgroup ID of cgroup /sys/fs/cgroup/unified/docker/<id>, ignoring: Operation not permitted
             init.scope: Failed to get cgroup ID of cgroup /sys/fs/cgroup/unified/docker/<id>/init.scope, ignoring: Operation not permitted
             a line
+            Failed to attach 22 to compat systemd cgroup /dev-hugepages.mount: No such file or directory
+            Failed to attach 24 to compat systemd cgroup /system.slice/x.service: No such file or directory
+            Failed to create compat systemd cgroup /system.slice/x.service: No such file or directory
             b line
             """;
 
         Assert.That(BootLog.SnapshotLines(log), Is.EqualTo(new[]
         {
             "<unit>: Failed to get cgroup ID of cgroup <path>, ignoring: Operation not permitted",
+            "Failed to attach <pid> to compat systemd cgroup <path>: No such file or directory",
+            "Failed to create compat systemd cgroup <path>: No such file or directory",
             "a line",
             "b line",
         }));
