@@ -6,11 +6,12 @@
 //   Generate     regenerate images/*/*/Dockerfile from the manifest;  CheckGenerated fails on drift
 //   Approve      accept the boot snapshots the last test run received
 //   Reap         remove what an interrupted or crashed run left behind
-// Arguments: --matrix=NAME (default foundation), --filter=EXPR (dotnet test filter), --configuration=Release|Debug
+//   Bench        harness against a bare docker CLI loop on the same cells (bench/README.md)
+// Arguments: --matrix=NAME (default full), --filter=EXPR (dotnet test filter), --configuration=Release|Debug
 
 var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
-var matrix = Argument("matrix", "foundation");
+var matrix = Argument("matrix", "full");
 var filter = Argument("filter", "");
 
 var root = MakeAbsolute(Directory("."));
@@ -78,6 +79,24 @@ Task("Approve")
 Task("Reap")
     .IsDependentOn("Build")
     .Does(() => Cli("reap"));
+
+Task("Bench")
+    .IsDependentOn("Prerequisites")
+    .Does(() =>
+    {
+        var exit = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder()
+                .Append("run").Append("-c").Append(configuration).Append("--no-build")
+                .Append("--project").AppendQuoted(root.CombineWithFilePath("bench/SystemdMatrix.Bench/SystemdMatrix.Bench.csproj").FullPath)
+                .Append("--").Append("--matrix").Append(Argument("bench-matrix", "smoke")).Append("--image").Append(Argument("bench-image", "debian-bookworm")),
+            WorkingDirectory = root,
+        });
+        if (exit != 0)
+        {
+            throw new Exception($"the benchmark exited with {exit}");
+        }
+    });
 
 Task("Default")
     .IsDependentOn("Matrix");

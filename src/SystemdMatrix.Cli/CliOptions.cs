@@ -12,5 +12,15 @@ internal static class CliOptions
         Recursive = true,
     };
 
-    public static RepositoryLayout Layout(ParseResult result) => RepositoryLayout.Discover(result.GetValue(Root));
+    public static readonly Option<string?> Artifacts = new("--artifacts")
+    {
+        Description = "Where to write tables and per-cell results (default: artifacts/ in the checkout).",
+        Recursive = true,
+    };
+
+    public static RepositoryLayout Layout(ParseResult result)
+    {
+        var layout = RepositoryLayout.Discover(result.GetValue(Root));
+        return result.GetValue(Artifacts) is { } artifacts ? layout with { Artifacts = Path.GetFullPath(artifacts) } : layout;
+    }
 }

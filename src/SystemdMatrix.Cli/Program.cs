@@ -9,6 +9,7 @@ if (Console.IsOutputRedirected)
 
 var root = new RootCommand("systemd-matrix: boots systemd images under every combination of cgroup and engine settings and tells which reach multi-user.target, and why the others fail.");
 root.Options.Add(CliOptions.Root);
+root.Options.Add(CliOptions.Artifacts);
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ImagesCommand.Create());
 root.Subcommands.Add(ReapCommand.Create());

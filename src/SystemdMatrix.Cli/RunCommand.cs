@@ -11,7 +11,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "foundation" };
+        var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "full" };
         var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => MatrixRunOptions.DefaultParallelism };
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };

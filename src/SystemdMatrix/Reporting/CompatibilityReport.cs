@@ -13,6 +13,7 @@ public sealed record ReportImage(string Name, string Tag, string? SystemdVersion
 /// <summary>One row of the table.</summary>
 public sealed record ReportRow(
     string CellId,
+    RunProfile Run,
     IReadOnlyList<string> Aliases,
     string Image,
     string? SystemdVersion,
@@ -41,6 +42,7 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
 
     public static ReportRow Row(CellOutcome outcome, string? systemdVersion) => new(
         outcome.Cell.Id,
+        outcome.Cell.Run,
         outcome.Cell.Aliases,
         outcome.Cell.Image,
         systemdVersion,
@@ -54,13 +56,97 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         outcome.Attempts);
 
     public static ReportRow NotRun(Cell cell, string? systemdVersion, string host, string hostKey, Verdict verdict) => new(
-        cell.Id, cell.Aliases, cell.Image, systemdVersion, host, hostKey, cell.Daemon.Name,
+        cell.Id, cell.Run, cell.Aliases, cell.Image, systemdVersion, host, hostKey, cell.Daemon.Name,
         string.Join(' ', ContainerSpec.For("IMAGE", cell.Run).Flags()), string.Empty, verdict, 0, 0);
 
     public IReadOnlyList<ReportRow> OrderedRows =>
         Rows.OrderBy(r => r.Image, StringComparer.Ordinal).ThenBy(r => r.HostKey, StringComparer.Ordinal).ThenBy(r => r.CellId, StringComparer.Ordinal).ToList();
 
     public string ToJson() => JsonSerializer.Serialize(this with { Rows = OrderedRows }, JsonOptions) + "\n";
+
+    /// <summary>
+    /// The table people read first: one row per set of flags, one column per image (with its systemd version), one
+    /// section per host; each cell says booted, the failure signature, refused or n/a.
+    /// </summary>
+    public string ToPivotMarkdown()
+    {
+        var md = new StringBuilder();
+        var imageOrder = Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
+        var runnable = Rows.Where(r => r.HostKey != "any").ToList();
+        foreach (var host in runnable.GroupBy(r => r.Host).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var columns = host.Select(r => (r.Image, r.SystemdVersion)).Distinct().OrderBy(c => imageOrder.GetValueOrDefault(c.Image, int.MaxValue)).ToList();
+            md.Append(CultureInfo.InvariantCulture, $"#### {host.Key}\n\n");
+            md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ").Append(string.Join(" | ", columns.Select(c => $"{c.Image} ({c.SystemdVersion})"))).Append(" |\n");
+            md.Append("|---|---|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+            var byRun = host.GroupBy(r => r.Run)
+                .OrderBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
+            foreach (var row in byRun)
+            {
+                var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
+                var run = row.Key;
+                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |");
+                foreach (var column in columns)
+                {
+                    var cell = row.FirstOrDefault(r => r.Image == column.Image);
+                    md.Append(' ').Append(cell is null ? " " : Short(cell.Verdict)).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
+        foreach (var image in Images.Where(i => i.Reason is not null))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- {image.Name}: {Escape(image.Reason!)}\n");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"\n{Totals()}\n");
+        return md.ToString();
+    }
+
+    /// <summary>How the columns read: what each value means as a flag is in the README's legend.</summary>
+    private static string MountLabel(CgroupMount mount) => mount switch
+    {
+        CgroupMount.None => "not mounted",
+        CgroupMount.ReadOnlyBind => "`:ro` bind",
+        CgroupMount.ReadWriteBind => "`:rw` bind",
+        _ => "ro, submounts rw",
+    };
+
+    private static string PrivilegeLabel(Privilege privilege) => privilege switch
+    {
+        Privilege.None => "none",
+        Privilege.CapSysAdmin => "SYS_ADMIN",
+        Privilege.Privileged => "privileged",
+        _ => "writable-cgroups",
+    };
+
+    // Least to most privilege, the order in which a user would try them.
+    private static int PrivilegeOrder(Privilege privilege) => privilege switch
+    {
+        Privilege.None => 0,
+        Privilege.WritableCgroups => 1,
+        Privilege.CapSysAdmin => 2,
+        _ => 3,
+    };
+
+    private static string Short(Verdict verdict) => verdict.Kind switch
+    {
+        VerdictKind.Booted => verdict.SystemState == "running" ? "**booted**" : $"**booted** ({verdict.SystemState})",
+        VerdictKind.Failed => $"`{verdict.Signature}`",
+        VerdictKind.EngineRefused => "refused",
+        VerdictKind.NotApplicable => "n/a",
+        _ => "error",
+    };
+
+    private string Totals()
+    {
+        var counts = Rows.GroupBy(r => r.Verdict.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {AxisNames.Of(g.Key)}");
+        return $"{Rows.Count} cells: {string.Join(", ", counts)}.";
+    }
 
     public string ToMarkdown(bool includeTimes = true)
     {
@@ -85,8 +171,7 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
             }
         }
 
-        var counts = Rows.GroupBy(r => r.Verdict.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {AxisNames.Of(g.Key)}");
-        md.Append(CultureInfo.InvariantCulture, $"\n{Rows.Count} cells: {string.Join(", ", counts)}.\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n{Totals()}\n");
         var unknown = Rows.Count(r => r.Verdict.Signature == Signatures.SignatureCatalogue.Unknown);
         if (unknown > 0)
         {

@@ -25,7 +25,7 @@ public static class ReadmeTable
     public static bool Update(string readmePath, CompatibilityReport report)
     {
         var before = File.ReadAllText(readmePath);
-        var after = Replace(before, report.ToMarkdown(includeTimes: false));
+        var after = Replace(before, report.ToPivotMarkdown());
         if (after == before)
         {
             return false;

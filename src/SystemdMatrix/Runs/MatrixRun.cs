@@ -134,7 +134,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             statuses.Select(s => new ReportImage(s.Image.Name, s.Image.Tag, s.Facts?.SystemdVersion, s.State.ToString().ToLowerInvariant(), s.Reason)).ToList(),
             rows.ToList());
         Directory.CreateDirectory(layout.Artifacts);
-        await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.md"), report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
         if (options.UpdateReadme && ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
         {

@@ -13,7 +13,8 @@ public sealed record RepositoryLayout(string Root)
 
     public string Fixtures => Path.Combine(Root, "fixtures");
 
-    public string Artifacts => Path.Combine(Root, "artifacts");
+    /// <summary>Where runs write tables and results; <c>artifacts/</c> in the checkout unless moved.</summary>
+    public string Artifacts { get; init; } = Path.Combine(Root, "artifacts");
 
     public string Results => Path.Combine(Artifacts, "results");
 

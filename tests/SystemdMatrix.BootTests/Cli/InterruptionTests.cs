@@ -15,19 +15,38 @@ public sealed partial class InterruptionTests
 {
     [Test]
     [CancelAfter(300_000)]
-    public async Task Ctrl_c_in_the_middle_of_a_run_leaves_no_engine_container_or_mount(CancellationToken cancellationToken)
+    public async Task Ctrl_c_in_the_middle_of_a_run_leaves_nothing_and_the_next_run_resumes(CancellationToken cancellationToken)
     {
         await BootEnvironment.ImageAsync("debian-bookworm");
-        using var run = CliProcess.Start("run", "--matrix", "foundation", "--parallel", "1");
+        var artifacts = Path.Combine(Path.GetTempPath(), "smx-interrupt-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            string engineId;
+            using (var run = CliProcess.Start("--artifacts", artifacts, "run", "--matrix", "foundation", "--parallel", "1"))
+            {
+                engineId = await run.WaitForAsync(EngineStarted(), cancellationToken);
+                await run.WaitForAsync(FirstCellDone(), cancellationToken);
+                Posix.Signal(run.Pid, 2);
+                var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(90), cancellationToken);
 
-        var engineId = await run.WaitForAsync(EngineStarted(), cancellationToken);
-        await run.WaitForAsync(FirstCellDone(), cancellationToken);
-        Posix.Signal(run.Pid, 2);
-        var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(90), cancellationToken);
+                Assert.That(exit, Is.EqualTo(130), run.Output);
+                Assert.That(run.Output, Does.Contain("interrupted"));
+            }
 
-        Assert.That(exit, Is.EqualTo(130), run.Output);
-        Assert.That(run.Output, Does.Contain("interrupted"));
-        SandboxEngineTests.AssertNothingLeft(SandboxPaths.For(engineId));
+            SandboxEngineTests.AssertNothingLeft(SandboxPaths.For(engineId));
+
+            using var again = CliProcess.Start("--artifacts", artifacts, "run", "--matrix", "foundation");
+            var resumed = int.Parse(await again.WaitForAsync(Resumed(), cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(await again.WaitForExitAsync(TimeSpan.FromSeconds(120), cancellationToken), Is.Zero, again.Output);
+
+            Assert.That(resumed, Is.InRange(1, 7), "the first run decided at least one cell before Ctrl-C, and not all eight");
+            Assert.That(again.Output, Does.Contain($"booting {8 - resumed} cells"));
+            Assert.That(File.ReadAllText(Path.Combine(artifacts, "compatibility.md")), Does.Contain("8 cells:"));
+        }
+        finally
+        {
+            Directory.Delete(artifacts, recursive: true);
+        }
     }
 
     [Test]
@@ -36,7 +55,8 @@ public sealed partial class InterruptionTests
     {
         await BootEnvironment.ImageAsync("debian-bookworm");
         string engineId;
-        using (var run = CliProcess.Start("run", "--matrix", "foundation", "--parallel", "1"))
+        var artifacts = Path.Combine(Path.GetTempPath(), "smx-kill-" + Guid.NewGuid().ToString("N")[..8]);
+        using (var run = CliProcess.Start("--artifacts", artifacts, "run", "--matrix", "foundation", "--parallel", "1"))
         {
             engineId = await run.WaitForAsync(EngineStarted(), cancellationToken);
             await run.WaitForAsync(FirstCellDone(), cancellationToken);
@@ -53,10 +73,14 @@ public sealed partial class InterruptionTests
         Assert.That(exit, Is.Zero, reap.Output);
         Assert.That(reap.Output, Does.Contain($"reaped {engineId}"));
         SandboxEngineTests.AssertNothingLeft(paths);
+        Directory.Delete(artifacts, recursive: true);
     }
 
     [GeneratedRegex(@"starting sandbox engine (?<value>smx-[0-9a-f]{8})")]
     private static partial Regex EngineStarted();
+
+    [GeneratedRegex(@"resuming an interrupted run of foundation: (?<value>\d+) cells already decided")]
+    private static partial Regex Resumed();
 
     [GeneratedRegex(@"\[(?<value>1)/\d+\]")]
     private static partial Regex FirstCellDone();
