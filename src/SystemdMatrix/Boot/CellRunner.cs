@@ -84,7 +84,7 @@ public sealed class CellRunner : IDisposable
             {
                 attempts++;
                 stopwatch.Restart();
-                return await BootOnceAsync(spec, labels, ct).ConfigureAwait(false);
+                return await BootOnceAsync(cell, spec, labels, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -102,15 +102,22 @@ public sealed class CellRunner : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private async Task<BootResult> BootOnceAsync(ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    private async Task<BootResult> BootOnceAsync(Cell cell, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
+        var observations = new List<string>();
+        if (cell.Daemon.UsernsRemap)
+        {
+            observations.AddRange(await ProbeCgroupMountAsync(spec, labels, cancellationToken).ConfigureAwait(false));
+        }
+
+        var systemd = spec.HandOverCgroup ? await ImageCommandAsync(spec.Image, cancellationToken).ConfigureAwait(false) : [];
         using var console = new BootConsole();
         var builder = new ContainerBuilder(spec.Image)
             .WithDockerEndpoint(_endpoint)
             .WithImagePullPolicy(PullPolicy.Never)
             .WithLogger(NullLogger.Instance)
             .WithOutputConsumer(console)
-            .WithCreateParameterModifier(parameters => Apply(spec, parameters));
+            .WithCreateParameterModifier(parameters => Apply(spec, systemd, parameters));
         foreach (var (key, value) in labels)
         {
             builder = builder.WithLabel(key, value);
@@ -129,10 +136,17 @@ public sealed class CellRunner : IDisposable
             }
             catch (DockerApiException ex)
             {
-                return Refusal(ex, console);
+                var refusal = Refusal(ex, console);
+                return refusal with { Verdict = refusal.Verdict with { Observations = observations } };
             }
 
-            return await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
+            if (spec.HandOverCgroup)
+            {
+                observations.AddRange(await HandOverCgroupAsync(container, spec, labels, cancellationToken).ConfigureAwait(false));
+            }
+
+            var result = await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
+            return result with { Verdict = result.Verdict with { Observations = observations } };
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or DockerApiException
                                        or System.Net.Sockets.SocketException or DockerContainerNotFoundException)
@@ -282,9 +296,15 @@ public sealed class CellRunner : IDisposable
         return BootLog.NormaliseLine(body.Trim());
     }
 
-    private static void Apply(ContainerSpec spec, CreateContainerParameters parameters)
+    private static void Apply(ContainerSpec spec, IReadOnlyList<string> systemd, CreateContainerParameters parameters)
     {
         parameters.Tty = true;
+        if (spec.HandOverCgroup)
+        {
+            parameters.Entrypoint = [ContainerSpec.HandOverEntrypoint[0]];
+            parameters.Cmd = [.. ContainerSpec.HandOverEntrypoint.Skip(1), .. systemd];
+        }
+
         parameters.OpenStdin = true;
         parameters.StopSignal = ContainerSpec.StopSignal;
         var host = parameters.HostConfig ??= new HostConfig();
@@ -298,6 +318,63 @@ public sealed class CellRunner : IDisposable
         host.Privileged = spec.Privileged;
         host.CapAdd = spec.CapAdd.ToList();
         host.SecurityOpt = spec.SecurityOpt.ToList();
+        host.UsernsMode = spec.UsernsMode ?? string.Empty;
+    }
+
+    /// <summary>The image's own command (systemd's path differs between distributions).</summary>
+    private async Task<IReadOnlyList<string>> ImageCommandAsync(string image, CancellationToken cancellationToken)
+    {
+        var inspected = await _client.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+        return inspected.Config?.Cmd is { Count: > 0 } cmd ? cmd.ToList() : ["/lib/systemd/systemd"];
+    }
+
+    /// <summary>
+    /// Boots a throwaway container with the cell's flags whose only job is to describe the cgroup mounts from inside:
+    /// on a remapping daemon this is where "writable, but owned by the real root" shows.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ProbeCgroupMountAsync(ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        var probe = spec with { HandOverCgroup = false };
+        var args = new List<string> { "run", "--rm", "--network", "none", "--label", $"{CellLabel}=probe" };
+        args.AddRange(probe.Flags());
+        args.AddRange(["--entrypoint", "/bin/sh", spec.Image, "-c", CgroupScripts.Probe]);
+        var result = await new DockerCli(_endpoint).RunAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => "inside: " + l).ToList()
+            : [$"inside: the probe could not run ({BootLog.NormaliseLine(result.Tail(1))})"];
+    }
+
+    /// <summary>
+    /// The chown-cgroup remedy: a helper container in the host's namespaces gives the cell's cgroup directories to
+    /// its remapped root, then the waiting entrypoint is told to exec systemd.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> HandOverCgroupAsync(IContainer container, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        var inspected = await _client.Containers.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+        var pid = inspected.State?.Pid ?? 0;
+        if (pid <= 0)
+        {
+            return ["handover: the container was not running"];
+        }
+
+        var cli = new DockerCli(_endpoint);
+        var helper = await cli.RunAsync(
+            [
+                "run", "--rm", "--network", "none", "--label", $"{CellLabel}=handover",
+                "--userns=host", "--pid=host", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                "--entrypoint", "/bin/sh", spec.Image, "-c", CgroupScripts.HandOver, "handover", pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ],
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var lines = helper.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => "handover: " + BootLog.NormaliseLine(l))
+            .ToList();
+        if (!helper.Succeeded)
+        {
+            lines.Add($"handover: the helper failed ({BootLog.NormaliseLine(helper.Tail(1))})");
+        }
+
+        await container.ExecAsync(["touch", ContainerSpec.HandOverMarker], cancellationToken).ConfigureAwait(false);
+        return lines;
     }
 
     private sealed record BootResult(Verdict Verdict, string Log);

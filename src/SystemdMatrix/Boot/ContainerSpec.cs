@@ -17,10 +17,22 @@ public sealed record ContainerSpec(
     IReadOnlyList<string> TmpfsPaths,
     bool Privileged,
     IReadOnlyList<string> CapAdd,
-    IReadOnlyList<string> SecurityOpt)
+    IReadOnlyList<string> SecurityOpt,
+    string? UsernsMode = null,
+    bool HandOverCgroup = false)
 {
     public const string StopSignal = "SIGRTMIN+3";
     public const string CgroupRoot = "/sys/fs/cgroup";
+
+    /// <summary>The file whose appearance tells the waiting entrypoint that its cgroup has been handed over.</summary>
+    public const string HandOverMarker = "/.systemd-matrix-cgroup-handed-over";
+
+    /// <summary>
+    /// The entrypoint of the chown-cgroup remedy: wait until the harness has given the container's cgroup to the
+    /// remapped root, then become systemd (exec keeps PID 1). The image's own command follows as arguments.
+    /// </summary>
+    public static IReadOnlyList<string> HandOverEntrypoint { get; } =
+        ["/bin/sh", "-c", $"while [ ! -e {HandOverMarker} ]; do sleep 0.05; done; exec \"$@\"", "systemd-matrix-wait"];
 
     public static ContainerSpec For(string image, RunProfile run)
     {
@@ -48,7 +60,9 @@ public sealed record ContainerSpec(
             run.Tmpfs ? RunProfile.TmpfsPaths : [],
             Privileged: run.Privilege == Privilege.Privileged,
             CapAdd: run.Privilege == Privilege.CapSysAdmin ? ["SYS_ADMIN"] : [],
-            SecurityOpt: run.Privilege == Privilege.WritableCgroups ? ["writable-cgroups=true"] : []);
+            SecurityOpt: run.Privilege == Privilege.WritableCgroups ? ["writable-cgroups=true"] : [],
+            UsernsMode: run.Remedy == Remedy.UsernsHost ? "host" : null,
+            HandOverCgroup: run.Remedy == Remedy.ChownCgroup);
     }
 
     /// <summary>
@@ -101,6 +115,17 @@ public sealed record ContainerSpec(
             flags.Add(opt);
         }
 
+        if (UsernsMode is not null)
+        {
+            flags.Add($"--userns={UsernsMode}");
+        }
+
+        if (HandOverCgroup)
+        {
+            flags.Add("--entrypoint");
+            flags.Add(HandOverEntrypoint[0]);
+        }
+
         return flags;
     }
 
@@ -116,11 +141,25 @@ public sealed record ContainerSpec(
 
         args.AddRange(Flags());
         args.Add(Image);
+        args.AddRange(HandOverArguments());
         return args;
     }
 
-    /// <summary>What a person would type to reproduce the cell: <c>docker run -it FLAGS IMAGE</c>.</summary>
-    public string Equivalent() => string.Join(' ', ["docker", "run", "-it", .. Flags().Select(Quote), Image]);
+    /// <summary>
+    /// What a person would type to reproduce the cell: <c>docker run -it FLAGS IMAGE</c>, and for the chown-cgroup
+    /// remedy the host-side step that follows it.
+    /// </summary>
+    public string Equivalent()
+    {
+        var run = string.Join(' ', ["docker", "run", "-it", .. Flags().Select(Quote), Image, .. HandOverArguments().Select(Quote)]);
+        return HandOverCgroup
+            ? run + $"  # then, as root on the host: chown -R the container's cgroup directories (from /proc/PID/cgroup) to the uid that /proc/PID/uid_map maps root to, and touch {HandOverMarker} in the container"
+            : run;
+    }
+
+    /// <summary>The arguments after the image: the wrapper script's remaining words and the systemd command.</summary>
+    public IReadOnlyList<string> HandOverArguments(string systemd = "/lib/systemd/systemd") =>
+        HandOverCgroup ? [.. HandOverEntrypoint.Skip(1), systemd] : [];
 
     private static string Quote(string arg) =>
         arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_=/:.,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''", StringComparison.Ordinal)}'";

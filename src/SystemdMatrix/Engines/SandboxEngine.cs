@@ -56,6 +56,11 @@ public sealed class SandboxEngine : IAsyncDisposable
             log(EngineReaper.Describe(reaped));
         }
 
+        if (options.Profile.UsernsRemap)
+        {
+            await UsernsRemapSetup.EnsureAsync(log, cancellationToken).ConfigureAwait(false);
+        }
+
         var paths = SandboxPaths.For(SandboxPaths.NewId(), options.StateRoot, options.DataRoot);
         CreatePrivateDirectory(paths.StateDirectory);
         Directory.CreateDirectory(paths.DataRoot);
@@ -81,7 +86,13 @@ public sealed class SandboxEngine : IAsyncDisposable
                     HostCgroupProbe.DetectLocal(),
                     info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                     info.UsernsRemap,
-                    info.KernelVersion ?? version.KernelVersion ?? "unknown");
+                    info.KernelVersion ?? version.KernelVersion ?? "unknown") { SystemdInit = LocalInit() == "systemd", Init = LocalInit() };
+                if (identity.CgroupDriver != options.Profile.CgroupDriver || identity.UsernsRemap != options.Profile.UsernsRemap)
+                {
+                    throw new EngineStartException(
+                        $"engine {paths.Id} runs with driver {info.CgroupDriver} and userns-remap {(identity.UsernsRemap ? "on" : "off")}, not as profile {options.Profile.Name} asked:\n{LogTail(paths)}");
+                }
+
                 log($"sandbox engine {paths.Id} ready in {stopwatch.Elapsed.TotalSeconds:0.0} s: Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(identity.CgroupMode)}, driver {info.CgroupDriver}");
                 return new SandboxEngine(paths, options.Profile, endpoint, info, identity);
             }
@@ -95,6 +106,38 @@ public sealed class SandboxEngine : IAsyncDisposable
             await EngineTeardown.TeardownAsync(paths, CancellationToken.None).ConfigureAwait(false);
             EngineLifetime.Unregister(paths.Id);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// What a sandbox engine for this profile would report, known before starting one: this machine's cgroup layout
+    /// and init, the installed dockerd's version, the profile's daemon settings. Rules that make a whole profile not
+    /// applicable are decided from this, so no engine is started for nothing.
+    /// </summary>
+    public static async Task<HostIdentity> PredictIdentityAsync(DaemonProfile profile, CancellationToken cancellationToken)
+    {
+        var dockerd = ProcessRunner.FindExecutable("dockerd") ?? throw new PrerequisiteException(Prerequisites.Describe([Prerequisites.Dockerd]));
+        var version = await ProcessRunner.RunCheckedAsync(dockerd, ["--version"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var match = System.Text.RegularExpressions.Regex.Match(version.StandardOutput, @"version (?<v>[^,\s]+)");
+        return new HostIdentity(
+            HostKind.Sandbox,
+            match.Success ? match.Groups["v"].Value : "unknown",
+            HostCgroupProbe.DetectLocal(),
+            profile.CgroupDriver,
+            profile.UsernsRemap,
+            Environment.OSVersion.Version.ToString()) { SystemdInit = LocalInit() == "systemd", Init = LocalInit() };
+    }
+
+    /// <summary>The name of this machine's PID 1.</summary>
+    public static string LocalInit()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/1/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "unknown";
         }
     }
 

@@ -15,11 +15,13 @@ public sealed record ApplicabilityRule(
     IReadOnlyList<CgroupnsMode>? Cgroupns,
     IReadOnlyList<CgroupMount>? Mounts,
     IReadOnlyList<Privilege>? Privileges,
+    IReadOnlyList<Remedy>? Remedies,
     IReadOnlyList<CgroupDriver>? Drivers,
     bool? UsernsRemap,
     IReadOnlyList<HostCgroupMode>? HostCgroupModes,
     Version? EngineBelow,
-    Version? EngineAtLeast)
+    Version? EngineAtLeast,
+    bool? HostSystemdInit = null)
 {
     public bool Matches(Cell cell, HostIdentity host)
     {
@@ -27,11 +29,13 @@ public sealed record ApplicabilityRule(
         return (Cgroupns is null || Cgroupns.Contains(cell.Run.Cgroupns))
                && (Mounts is null || Mounts.Contains(cell.Run.CgroupMount))
                && (Privileges is null || Privileges.Contains(cell.Run.Privilege))
+               && (Remedies is null || Remedies.Contains(cell.Run.Remedy))
                && (Drivers is null || Drivers.Contains(cell.Daemon.CgroupDriver))
                && (UsernsRemap is null || UsernsRemap == cell.Daemon.UsernsRemap)
                && (HostCgroupModes is null || HostCgroupModes.Contains(host.CgroupMode))
                && (EngineBelow is null || engine < EngineBelow)
-               && (EngineAtLeast is null || engine >= EngineAtLeast);
+               && (EngineAtLeast is null || engine >= EngineAtLeast)
+               && (HostSystemdInit is null || HostSystemdInit == host.SystemdInit);
     }
 
     /// <summary>The numeric part of an engine version: <c>20.10.24+dfsg1</c> is 20.10.24.</summary>
@@ -47,5 +51,6 @@ public sealed record ApplicabilityRule(
     public static ApplicabilityRule? FirstMatch(IEnumerable<ApplicabilityRule> rules, Cell cell, HostIdentity host) =>
         rules.FirstOrDefault(rule => rule.Matches(cell, host));
 
-    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Reason} (rule {Id})");
+    public string Describe(HostIdentity host) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Reason.Replace("{init}", host.Init, StringComparison.Ordinal)} (rule {Id})");
 }

@@ -11,7 +11,7 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
 {
     public static CellSelector All { get; } = new([], []);
 
-    public static readonly IReadOnlyList<string> Axes = ["image", "daemon", "cgroupns", "mount", "privilege", "tmpfs"];
+    public static readonly IReadOnlyList<string> Axes = ["image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
 
     /// <summary>Every problem with the <c>axis=value</c> terms, at once.</summary>
     public IReadOnlyList<string> Problems()
@@ -31,6 +31,7 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
                 "cgroupns" => AxisNames.Names<CgroupnsMode>(),
                 "mount" => AxisNames.Names<CgroupMount>(),
                 "privilege" => AxisNames.Names<Privilege>(),
+                "remedy" => AxisNames.Names<Remedy>(),
                 "tmpfs" => ["on", "off"],
                 _ => null,
             };
@@ -56,6 +57,7 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
                 "mount" => AxisNames.Of(cell.Run.CgroupMount),
                 "privilege" => AxisNames.Of(cell.Run.Privilege),
                 "tmpfs" => cell.Run.Tmpfs ? "on" : "off",
+                "remedy" => AxisNames.Of(cell.Run.Remedy),
                 _ => null,
             };
             if (value is null || !axis.Contains(value))

@@ -17,7 +17,8 @@ public sealed record NamedMatrix(
     IReadOnlyList<CgroupMount> Mounts,
     IReadOnlyList<Privilege> Privileges,
     IReadOnlyList<bool> Tmpfs,
-    bool IncludeSeed);
+    bool IncludeSeed,
+    bool IncludeRemedies = false);
 
 /// <summary>
 /// <c>matrix/matrices.json</c>: daemon profiles, the seed report's configurations and the named matrices. Parsed with
@@ -28,11 +29,12 @@ public sealed record MatrixDefinition(
     IReadOnlyDictionary<string, DaemonProfile> Daemons,
     IReadOnlyList<QuotedCell> Seed,
     IReadOnlyDictionary<string, NamedMatrix> Matrices,
-    IReadOnlyList<ApplicabilityRule> Rules)
+    IReadOnlyList<ApplicabilityRule> Rules,
+    IReadOnlyList<QuotedCell> Remedies)
 {
     /// <summary>The not-applicable verdict for a cell on a host, or null when the host can run it.</summary>
     public Verdict? NotApplicable(Cell cell, HostIdentity host) =>
-        ApplicabilityRule.FirstMatch(Rules, cell, host) is { } rule ? Verdict.NotApplicable(rule.Describe()) : null;
+        ApplicabilityRule.FirstMatch(Rules, cell, host) is { } rule ? Verdict.NotApplicable(rule.Describe(host)) : null;
 
     public NamedMatrix Find(string name) =>
         Matrices.TryGetValue(name, out var matrix)
@@ -65,12 +67,10 @@ public sealed record MatrixDefinition(
             foreach (var daemonName in matrix.Daemons)
             {
                 var daemon = Daemons[daemonName];
-                if (matrix.IncludeSeed)
+                var quotedCells = (matrix.IncludeSeed ? Seed : []).Concat(matrix.IncludeRemedies ? Remedies : []);
+                foreach (var quoted in quotedCells.Where(q => q.Daemon is null || q.Daemon == daemonName))
                 {
-                    foreach (var quoted in Seed.Where(q => q.Daemon is null || q.Daemon == daemonName))
-                    {
-                        Add(new Cell(image, daemon, quoted.Run, [quoted.Alias]));
-                    }
+                    Add(new Cell(image, daemon, quoted.Run, [quoted.Alias]));
                 }
 
                 foreach (var cgroupns in matrix.Cgroupns)
@@ -127,28 +127,11 @@ public sealed record MatrixDefinition(
             errors.Add($"{source}: daemons: no daemon profile is defined");
         }
 
-        var seed = new List<QuotedCell>();
-        for (var i = 0; i < (file.Seed ?? []).Count; i++)
+        var seed = ParseQuoted(file.Seed, $"{source}: seed", daemons, errors);
+        var remedies = ParseQuoted(file.Remedies, $"{source}: remedies", daemons, errors);
+        foreach (var duplicate in seed.Concat(remedies).GroupBy(s => s.Alias).Where(g => g.Count() > 1))
         {
-            var entry = file.Seed![i];
-            var at = $"{source}: seed[{i}]";
-            if (string.IsNullOrWhiteSpace(entry.Alias))
-            {
-                errors.Add($"{at}.alias is missing");
-            }
-
-            if (entry.Daemon is { } d && !daemons.ContainsKey(d))
-            {
-                errors.Add($"{at}.daemon: unknown daemon profile '{d}' (known: {string.Join(", ", daemons.Keys)})");
-            }
-
-            var run = ParseRun(entry.Cgroupns, entry.Mount, entry.Privilege, entry.Tmpfs, at, errors);
-            seed.Add(new QuotedCell(entry.Alias ?? string.Empty, entry.Quote ?? string.Empty, run, entry.Daemon));
-        }
-
-        foreach (var duplicate in seed.GroupBy(s => s.Alias).Where(g => g.Count() > 1))
-        {
-            errors.Add($"{source}: seed: alias '{duplicate.Key}' is used {duplicate.Count()} times");
+            errors.Add($"{source}: alias '{duplicate.Key}' is used {duplicate.Count()} times");
         }
 
         var matrices = new Dictionary<string, NamedMatrix>(StringComparer.Ordinal);
@@ -176,7 +159,8 @@ public sealed record MatrixDefinition(
                 ParseAxisList<CgroupMount>(axes.Mount, $"{at}.axes.mount", errors),
                 ParseAxisList<Privilege>(axes.Privilege, $"{at}.axes.privilege", errors),
                 ParseTmpfsList(axes.Tmpfs, $"{at}.axes.tmpfs", errors),
-                entry.Seed ?? false);
+                entry.Seed ?? false,
+                entry.Remedies ?? false);
         }
 
         var rules = new List<ApplicabilityRule>();
@@ -194,8 +178,8 @@ public sealed record MatrixDefinition(
                 errors.Add($"{at}.reason is missing: a not-applicable cell always says why");
             }
 
-            var when = entry.When ?? new WhenEntry(null, null, null, null, null, null, null, null);
-            if (when == new WhenEntry(null, null, null, null, null, null, null, null))
+            var when = entry.When ?? WhenEntry.Empty;
+            if (when == WhenEntry.Empty)
             {
                 errors.Add($"{at}.when is empty: a rule without conditions would remove every cell");
             }
@@ -206,11 +190,13 @@ public sealed record MatrixDefinition(
                 when.Cgroupns is null ? null : ParseAxisList<CgroupnsMode>(when.Cgroupns, $"{at}.when.cgroupns", errors),
                 when.Mount is null ? null : ParseAxisList<CgroupMount>(when.Mount, $"{at}.when.mount", errors),
                 when.Privilege is null ? null : ParseAxisList<Privilege>(when.Privilege, $"{at}.when.privilege", errors),
+                when.Remedy is null ? null : ParseAxisList<Remedy>(when.Remedy, $"{at}.when.remedy", errors),
                 when.CgroupDriver is null ? null : ParseAxisList<CgroupDriver>(when.CgroupDriver, $"{at}.when.cgroupDriver", errors),
                 when.UsernsRemap,
                 when.HostCgroupMode is null ? null : ParseAxisList<HostCgroupMode>(when.HostCgroupMode, $"{at}.when.hostCgroupMode", errors),
                 ParseVersion(when.EngineBelow, $"{at}.when.engineBelow", errors),
-                ParseVersion(when.EngineAtLeast, $"{at}.when.engineAtLeast", errors)));
+                ParseVersion(when.EngineAtLeast, $"{at}.when.engineAtLeast", errors),
+                when.HostSystemdInit));
         }
 
         foreach (var duplicate in rules.GroupBy(r => r.Id).Where(g => g.Count() > 1))
@@ -220,15 +206,37 @@ public sealed record MatrixDefinition(
 
         return errors.Count > 0
             ? throw new MatrixException(string.Join('\n', errors))
-            : new MatrixDefinition(source, daemons, seed, matrices, rules);
+            : new MatrixDefinition(source, daemons, seed, matrices, rules, remedies);
     }
 
-    private static RunProfile ParseRun(string? cgroupns, string? mount, string? privilege, bool? tmpfs, string at, List<string> errors) =>
-        new(
-            ParseAxis(cgroupns ?? "default", $"{at}.cgroupns", errors, CgroupnsMode.EngineDefault),
-            ParseAxis(mount ?? "none", $"{at}.mount", errors, CgroupMount.None),
-            ParseAxis(privilege ?? "none", $"{at}.privilege", errors, Privilege.None),
-            tmpfs ?? true);
+    private static List<QuotedCell> ParseQuoted(IReadOnlyList<SeedEntry>? entries, string where, IReadOnlyDictionary<string, DaemonProfile> daemons, List<string> errors)
+    {
+        var cells = new List<QuotedCell>();
+        for (var i = 0; i < (entries ?? []).Count; i++)
+        {
+            var entry = entries![i];
+            var at = $"{where}[{i}]";
+            if (string.IsNullOrWhiteSpace(entry.Alias))
+            {
+                errors.Add($"{at}.alias is missing");
+            }
+
+            if (entry.Daemon is { } d && !daemons.ContainsKey(d))
+            {
+                errors.Add($"{at}.daemon: unknown daemon profile '{d}' (known: {string.Join(", ", daemons.Keys)})");
+            }
+
+            var run = new RunProfile(
+                ParseAxis(entry.Cgroupns ?? "default", $"{at}.cgroupns", errors, CgroupnsMode.EngineDefault),
+                ParseAxis(entry.Mount ?? "none", $"{at}.mount", errors, CgroupMount.None),
+                ParseAxis(entry.Privilege ?? "none", $"{at}.privilege", errors, Privilege.None),
+                entry.Tmpfs ?? true,
+                ParseAxis(entry.Remedy ?? "none", $"{at}.remedy", errors, Remedy.None));
+            cells.Add(new QuotedCell(entry.Alias ?? string.Empty, entry.Quote ?? string.Empty, run, entry.Daemon));
+        }
+
+        return cells;
+    }
 
     private static Version? ParseVersion(string? value, string field, List<string> errors)
     {
@@ -309,6 +317,7 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("$comment")] string? Comment,
         [property: JsonPropertyName("daemons")] Dictionary<string, DaemonEntry>? Daemons,
         [property: JsonPropertyName("seed")] IReadOnlyList<SeedEntry>? Seed,
+        [property: JsonPropertyName("remedies")] IReadOnlyList<SeedEntry>? Remedies,
         [property: JsonPropertyName("matrices")] Dictionary<string, MatrixEntry>? Matrices,
         [property: JsonPropertyName("rules")] IReadOnlyList<RuleEntry>? Rules);
 
@@ -321,11 +330,16 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("cgroupns")] IReadOnlyList<string>? Cgroupns,
         [property: JsonPropertyName("mount")] IReadOnlyList<string>? Mount,
         [property: JsonPropertyName("privilege")] IReadOnlyList<string>? Privilege,
+        [property: JsonPropertyName("remedy")] IReadOnlyList<string>? Remedy,
         [property: JsonPropertyName("cgroupDriver")] IReadOnlyList<string>? CgroupDriver,
         [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,
         [property: JsonPropertyName("hostCgroupMode")] IReadOnlyList<string>? HostCgroupMode,
         [property: JsonPropertyName("engineBelow")] string? EngineBelow,
-        [property: JsonPropertyName("engineAtLeast")] string? EngineAtLeast);
+        [property: JsonPropertyName("engineAtLeast")] string? EngineAtLeast,
+        [property: JsonPropertyName("hostSystemdInit")] bool? HostSystemdInit)
+    {
+        public static readonly WhenEntry Empty = new(null, null, null, null, null, null, null, null, null, null);
+    }
 
     private sealed record DaemonEntry(
         [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,
@@ -339,6 +353,7 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("mount")] string? Mount,
         [property: JsonPropertyName("privilege")] string? Privilege,
         [property: JsonPropertyName("tmpfs")] bool? Tmpfs,
+        [property: JsonPropertyName("remedy")] string? Remedy,
         [property: JsonPropertyName("daemon")] string? Daemon);
 
     private sealed record MatrixEntry(
@@ -346,6 +361,7 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("images")] IReadOnlyList<string>? Images,
         [property: JsonPropertyName("daemons")] IReadOnlyList<string>? Daemons,
         [property: JsonPropertyName("seed")] bool? Seed,
+        [property: JsonPropertyName("remedies")] bool? Remedies,
         [property: JsonPropertyName("axes")] AxesEntry? Axes);
 
     private sealed record AxesEntry(

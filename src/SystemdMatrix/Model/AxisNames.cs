@@ -29,6 +29,13 @@ public static class AxisNames
         [Privilege.WritableCgroups] = "writable-cgroups",
     };
 
+    private static readonly Dictionary<Remedy, string> RemedyNames = new()
+    {
+        [Remedy.None] = "none",
+        [Remedy.UsernsHost] = "userns-host",
+        [Remedy.ChownCgroup] = "chown-cgroup",
+    };
+
     private static readonly Dictionary<CgroupDriver, string> DriverNames = new()
     {
         [CgroupDriver.Cgroupfs] = "cgroupfs",
@@ -64,6 +71,8 @@ public static class AxisNames
 
     public static string Of(Privilege value) => PrivilegeNames[value];
 
+    public static string Of(Remedy value) => RemedyNames[value];
+
     public static string Of(CgroupDriver value) => DriverNames[value];
 
     public static string Of(HostCgroupMode value) => CgroupModeNames[value];
@@ -98,6 +107,7 @@ public static class AxisNames
             var t when t == typeof(CgroupnsMode) => (IReadOnlyDictionary<T, string>)(object)CgroupnsNames,
             var t when t == typeof(CgroupMount) => (IReadOnlyDictionary<T, string>)(object)MountNames,
             var t when t == typeof(Privilege) => (IReadOnlyDictionary<T, string>)(object)PrivilegeNames,
+            var t when t == typeof(Remedy) => (IReadOnlyDictionary<T, string>)(object)RemedyNames,
             var t when t == typeof(CgroupDriver) => (IReadOnlyDictionary<T, string>)(object)DriverNames,
             var t when t == typeof(HostCgroupMode) => (IReadOnlyDictionary<T, string>)(object)CgroupModeNames,
             var t when t == typeof(HostKind) => (IReadOnlyDictionary<T, string>)(object)HostKindNames,

@@ -37,6 +37,12 @@ public sealed record HostIdentity(
     bool UsernsRemap,
     string KernelVersion)
 {
+    /// <summary>Whether the host's PID 1 is systemd: the systemd cgroup driver needs it.</summary>
+    public bool SystemdInit { get; init; }
+
+    /// <summary>The name of the host's PID 1 (systemd, or whatever else runs there).</summary>
+    public string Init { get; init; } = "unknown";
+
     public string Key =>
         $"{AxisNames.Of(Kind)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}";
 

@@ -36,6 +36,17 @@ public enum Privilege
 }
 
 /// <summary>
+/// What the cell does about user-namespace remapping, when the daemon remaps: nothing, opt this container out
+/// (<c>--userns=host</c>), or hand the container's own cgroup to the remapped root before systemd starts.
+/// </summary>
+public enum Remedy
+{
+    None,
+    UsernsHost,
+    ChownCgroup,
+}
+
+/// <summary>
 /// The container-level half of a cell: everything a <c>docker run</c> line says about systemd's environment.
 /// Immutable; the <c>With*</c> methods return changed copies.
 /// </summary>
@@ -43,7 +54,8 @@ public sealed record RunProfile(
     CgroupnsMode Cgroupns,
     CgroupMount CgroupMount,
     Privilege Privilege,
-    bool Tmpfs)
+    bool Tmpfs,
+    Remedy Remedy = Remedy.None)
 {
     /// <summary>The tmpfs mounts the seed report (and most systemd images) use when <see cref="Tmpfs"/> is on.</summary>
     public static IReadOnlyList<string> TmpfsPaths { get; } = ["/run", "/run/lock", "/tmp"];
@@ -58,7 +70,10 @@ public sealed record RunProfile(
 
     public RunProfile WithTmpfs(bool tmpfs) => this with { Tmpfs = tmpfs };
 
+    public RunProfile WithRemedy(Remedy remedy) => this with { Remedy = remedy };
+
     /// <summary>A short, file-name-safe key, stable across runs: it names snapshots and result files.</summary>
     public string Key =>
-        $"cgns-{AxisNames.Of(Cgroupns)}_mount-{AxisNames.Of(CgroupMount)}_priv-{AxisNames.Of(Privilege)}_tmpfs-{(Tmpfs ? "on" : "off")}";
+        $"cgns-{AxisNames.Of(Cgroupns)}_mount-{AxisNames.Of(CgroupMount)}_priv-{AxisNames.Of(Privilege)}_tmpfs-{(Tmpfs ? "on" : "off")}"
+        + (Remedy == Remedy.None ? string.Empty : $"_fix-{AxisNames.Of(Remedy)}");
 }

@@ -43,6 +43,12 @@ public sealed record Verdict
     /// <summary>The engine's message, the not-applicable reason or the infrastructure error.</summary>
     public string? Message { get; init; }
 
+    /// <summary>
+    /// What the harness saw besides the console: how /sys/fs/cgroup is mounted and owned inside a remapped
+    /// container, which cgroup directories a remedy handed over.
+    /// </summary>
+    public IReadOnlyList<string> Observations { get; init; } = [];
+
     public static Verdict Booted(string systemState, IReadOnlyList<string> failedUnits, IReadOnlyList<string> decisiveLines) =>
         new() { Kind = VerdictKind.Booted, SystemState = systemState, FailedUnits = failedUnits, DecisiveLines = decisiveLines };
 

@@ -73,19 +73,21 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         var md = new StringBuilder();
         var imageOrder = Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
         var runnable = Rows.Where(r => r.HostKey != "any").ToList();
-        foreach (var host in runnable.GroupBy(r => r.Host).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var host in runnable.GroupBy(r => $"daemon profile `{r.Daemon}`: {r.Host}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var columns = host.Select(r => (r.Image, r.SystemdVersion)).Distinct().OrderBy(c => imageOrder.GetValueOrDefault(c.Image, int.MaxValue)).ToList();
             md.Append(CultureInfo.InvariantCulture, $"#### {host.Key}\n\n");
-            md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ").Append(string.Join(" | ", columns.Select(c => $"{c.Image} ({c.SystemdVersion})"))).Append(" |\n");
-            md.Append("|---|---|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+            var remedies = host.Any(r => r.Run.Remedy != Remedy.None);
+            md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ")
+              .Append(remedies ? "remedy | " : string.Empty).Append(string.Join(" | ", columns.Select(c => $"{c.Image} ({c.SystemdVersion})"))).Append(" |\n");
+            md.Append("|---|---|---|---|").Append(remedies ? "---|" : string.Empty).Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
             var byRun = host.GroupBy(r => r.Run)
-                .OrderBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
+                .OrderBy(g => g.Key.Remedy).ThenBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
             foreach (var row in byRun)
             {
                 var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
                 var run = row.Key;
-                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |");
+                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |{(remedies ? $" {RemedyLabel(run.Remedy)} |" : string.Empty)}");
                 foreach (var column in columns)
                 {
                     var cell = row.FirstOrDefault(r => r.Image == column.Image);
@@ -114,6 +116,13 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         CgroupMount.ReadOnlyBind => "`:ro` bind",
         CgroupMount.ReadWriteBind => "`:rw` bind",
         _ => "ro, submounts rw",
+    };
+
+    private static string RemedyLabel(Remedy remedy) => remedy switch
+    {
+        Remedy.None => "-",
+        Remedy.UsernsHost => "`--userns=host`",
+        _ => "cgroup handed to remapped root",
     };
 
     private static string PrivilegeLabel(Privilege privilege) => privilege switch

@@ -85,6 +85,22 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 continue;
             }
 
+            // Rules that rule out a whole profile on this machine (the systemd driver without systemd as PID 1) are
+            // decided before an engine is started for it.
+            var predicted = await Engines.SandboxEngine.PredictIdentityAsync(daemonGroup.Key, cancellationToken).ConfigureAwait(false);
+            if (candidates.All(c => definition.NotApplicable(c, predicted) is not null))
+            {
+                foreach (var cell in candidates)
+                {
+                    var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, predicted.Describe(), predicted.Key, definition.NotApplicable(cell, predicted)!);
+                    rows.Add(row);
+                    results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
+                }
+
+                log($"daemon profile {daemonGroup.Key.Name}: no engine started, its {candidates.Count} cells are not applicable here: {definition.NotApplicable(candidates[0], predicted)!.Message}");
+                continue;
+            }
+
             var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
             await using var session = await BootSession.StartAsync(daemonGroup.Key, loaded, $"matrix {matrix.Name}", log, cancellationToken, options.Runner).ConfigureAwait(false);
             var host = session.Host;

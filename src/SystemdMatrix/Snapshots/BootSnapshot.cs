@@ -50,6 +50,11 @@ public static class BootSnapshot
             Field("decisive", line);
         }
 
+        foreach (var line in v.Observations)
+        {
+            Field("observed", line);
+        }
+
         text.Append(ConsoleHeader).Append('\n');
         foreach (var line in BootLog.SnapshotLines(outcome.NormalisedLog))
         {

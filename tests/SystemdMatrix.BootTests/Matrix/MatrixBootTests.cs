@@ -1,3 +1,4 @@
+using SystemdMatrix.Engines;
 using SystemdMatrix.Model;
 using SystemdMatrix.Signatures;
 using SystemdMatrix.Snapshots;
@@ -26,10 +27,11 @@ public sealed class MatrixBootTests
                 .SetCategory($"cgroupns:{AxisNames.Of(cell.Run.Cgroupns)}")
                 .SetCategory($"mount:{AxisNames.Of(cell.Run.CgroupMount)}")
                 .SetCategory($"privilege:{AxisNames.Of(cell.Run.Privilege)}")
-                .SetCategory($"tmpfs:{(cell.Run.Tmpfs ? "on" : "off")}");
-            if (cell.Aliases.Any(a => a.StartsWith("seed#", StringComparison.Ordinal)))
+                .SetCategory($"tmpfs:{(cell.Run.Tmpfs ? "on" : "off")}")
+                .SetCategory($"remedy:{AxisNames.Of(cell.Run.Remedy)}");
+            foreach (var group in cell.Aliases.Select(a => a.Split('#')[0]).Distinct())
             {
-                data = data.SetCategory("seed");
+                data = data.SetCategory(group);
             }
 
             yield return data;
@@ -44,6 +46,14 @@ public sealed class MatrixBootTests
         if (!image.IsAvailable)
         {
             Assert.Ignore($"not applicable here: image {cell.Image} is unavailable: {image.Reason}");
+        }
+
+        // A whole daemon profile may be impossible here (the systemd driver without systemd as PID 1): decided from
+        // what the machine is, before an engine is started for it.
+        var predicted = await SandboxEngine.PredictIdentityAsync(cell.Daemon, cancellationToken);
+        if (BootEnvironment.Definition.NotApplicable(cell, predicted) is { } impossible)
+        {
+            Assert.Ignore($"not applicable on {predicted.Describe()}: {impossible.Message}");
         }
 
         var session = await BootEnvironment.SessionAsync(cell.Daemon, [image.Facts!]);

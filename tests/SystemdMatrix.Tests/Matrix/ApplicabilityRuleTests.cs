@@ -32,7 +32,7 @@ public sealed class ApplicabilityRuleTests
     [Test]
     public void All_conditions_of_a_rule_must_hold()
     {
-        var rule = new ApplicabilityRule("r", "because", null, [CgroupMount.ReadWriteBind], null, null, UsernsRemap: null, [HostCgroupMode.V1], EngineBelow: null, EngineAtLeast: null);
+        var rule = new ApplicabilityRule("r", "because", Cgroupns: null, Mounts: [CgroupMount.ReadWriteBind], Privileges: null, Remedies: null, Drivers: null, UsernsRemap: null, HostCgroupModes: [HostCgroupMode.V1], EngineBelow: null, EngineAtLeast: null);
 
         Assert.That(rule.Matches(Cell(CgroupMount.ReadWriteBind), Host("20.10", HostCgroupMode.V1)), Is.True);
         Assert.That(rule.Matches(Cell(CgroupMount.ReadWriteBind), Host("20.10", HostCgroupMode.V2)), Is.False);

@@ -20,7 +20,7 @@ public sealed class CompatibilityReportTests
     {
         var md = Report.ToPivotMarkdown();
 
-        Assert.That(md, Does.Contain("#### sandbox X"));
+        Assert.That(md, Does.Contain("#### daemon profile `default`: sandbox X"));
         Assert.That(md, Does.Contain("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | debian-bookworm (252) |"));
         Assert.That(md, Does.Contain("| default | `:ro` bind | none | on (seed#1) | **booted** |"));
         Assert.That(md, Does.Contain("| private | not mounted | none | on | `cgroup-readonly` |"));
