@@ -77,6 +77,13 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         {
             var columns = host.Select(r => (r.Image, r.SystemdVersion)).Distinct().OrderBy(c => imageOrder.GetValueOrDefault(c.Image, int.MaxValue)).ToList();
             md.Append(CultureInfo.InvariantCulture, $"#### {host.Key}\n\n");
+            if (host.All(r => r.Verdict.Kind == VerdictKind.NotApplicable))
+            {
+                var reasons = host.GroupBy(r => r.Verdict.Message ?? string.Empty).OrderByDescending(g => g.Count()).Select(g => $"{Escape(g.Key)} ({g.Count()} cells)");
+                md.Append(CultureInfo.InvariantCulture, $"All {host.Count()} cells not applicable: {string.Join("; ", reasons)}.\n\n");
+                continue;
+            }
+
             var remedies = host.Any(r => r.Run.Remedy != Remedy.None);
             md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ")
               .Append(remedies ? "remedy | " : string.Empty).Append(string.Join(" | ", columns.Select(c => $"{c.Image} ({c.SystemdVersion})"))).Append(" |\n");

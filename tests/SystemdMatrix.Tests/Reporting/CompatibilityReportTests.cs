@@ -29,6 +29,18 @@ public sealed class CompatibilityReportTests
     }
 
     [Test]
+    public void A_section_where_nothing_applies_is_one_line_with_the_reason()
+    {
+        var rows = Enumerable.Range(0, 3).Select(i => new ReportRow(
+            $"img/systemd/k{i}", RunProfile.Default.WithTmpfs(i % 2 == 0), [], "img", "252", "sandbox Y", "hk2", "systemd", "f", "e", Verdict.NotApplicable("needs systemd"), 0, 0)).ToList();
+
+        var md = (Report with { Rows = rows }).ToPivotMarkdown();
+
+        Assert.That(md, Does.Contain("#### daemon profile `systemd`: sandbox Y\n\nAll 3 cells not applicable: needs systemd (3 cells)."));
+        Assert.That(md, Does.Not.Contain("| cgroupns |"));
+    }
+
+    [Test]
     public void Detailed_table_escapes_pipes_and_placeholders()
     {
         var md = Report.ToMarkdown(includeTimes: false);
