@@ -3,6 +3,7 @@
 //   Default      build, install prerequisites, build images, boot the matrix, write artifacts/compatibility.{md,json}
 //   Test         unit tests (no engine) and boot tests (real engines), results in artifacts/test-results
 //   Images       build (or find in the cache) every image in images/manifest.json
+//   Hosts        build (or find in the cache) the VM host images: Debian bullseye, bookworm, trixie, forky
 //   Generate     regenerate images/*/*/Dockerfile from the manifest;  CheckGenerated fails on drift
 //   Approve      accept the boot snapshots the last test run received
 //   Reap         remove what an interrupted or crashed run left behind
@@ -52,6 +53,10 @@ Task("CheckGenerated")
 Task("Images")
     .IsDependentOn("Prerequisites")
     .Does(() => Cli("images", "build"));
+
+Task("Hosts")
+    .IsDependentOn("Prerequisites")
+    .Does(() => Cli("hosts", "build"));
 
 Task("Matrix")
     .IsDependentOn("Prerequisites")

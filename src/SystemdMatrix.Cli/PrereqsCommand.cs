@@ -9,10 +9,10 @@ internal static class PrereqsCommand
     public static Command Create()
     {
         var install = new Option<bool>("--install") { Description = "Install what is missing with apt-get (needs root)." };
-        var command = new Command("prereqs", "Check for dockerd, docker, runc and debootstrap; name the packages that provide what is missing.") { install };
+        var command = new Command("prereqs", "Check for dockerd, docker, runc, debootstrap, qemu, socat and the rest; name the packages that provide what is missing.") { install };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
-            var needed = Prerequisites.ForImages;
+            var needed = Prerequisites.ForEverything;
             if (result.GetValue(install))
             {
                 var installed = await Prerequisites.InstallMissingAsync(needed, Out.Log, ct);

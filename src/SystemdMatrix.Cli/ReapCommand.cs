@@ -9,10 +9,10 @@ internal static class ReapCommand
 {
     public static Command Create()
     {
-        var command = new Command("reap", "Tear down sandbox engines (and their containers, mounts and folders) whose run is gone, and unfinished cache files.");
+        var command = new Command("reap", "Tear down sandbox engines and VMs (with their containers, mounts, network namespaces and folders) whose run is gone, and unfinished cache files.");
         command.SetAction((_, ct) => Out.Guard(async () =>
         {
-            var reaped = await EngineReaper.ReapAsync(cancellationToken: ct);
+            var reaped = (await EngineReaper.ReapAsync(cancellationToken: ct)).Concat(await Hosts.VmReaper.ReapAsync(ct)).ToList();
             foreach (var engine in reaped)
             {
                 Out.Log(EngineReaper.Describe(engine));

@@ -47,6 +47,39 @@ public static class DaemonConfig
         return config;
     }
 
+    /// <summary>
+    /// The daemon.json of a VM host's engine: the same profile settings, listening on the socket unit and on the TCP
+    /// port that exists only inside the VM's private network (reached through the forwarded unix socket).
+    /// </summary>
+    public static JsonObject BuildForVm(DaemonProfile profile, string vmId)
+    {
+        var config = new JsonObject
+        {
+            ["hosts"] = new JsonArray("fd://", "tcp://0.0.0.0:2375"),
+            ["bridge"] = "none",
+            ["iptables"] = false,
+            ["ip-forward"] = false,
+            ["ip-masq"] = false,
+            ["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(profile.CgroupDriver)}"),
+            ["log-driver"] = "json-file",
+            ["log-opts"] = new JsonObject { ["max-size"] = "4m", ["max-file"] = "1" },
+            ["labels"] = new JsonArray($"{EngineLabel}={vmId}", $"org.systemd-matrix.profile={profile.Name}"),
+            ["features"] = new JsonObject { ["buildkit"] = false },
+        };
+
+        if (profile.UsernsRemap)
+        {
+            config["userns-remap"] = "default";
+        }
+
+        if (profile.CgroupParent is not null)
+        {
+            config["cgroup-parent"] = profile.CgroupParent;
+        }
+
+        return config;
+    }
+
     public static string Render(DaemonProfile profile, SandboxPaths paths) =>
         Build(profile, paths).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
 

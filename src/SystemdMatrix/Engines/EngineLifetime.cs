@@ -9,14 +9,17 @@ namespace SystemdMatrix.Engines;
 /// </summary>
 public static class EngineLifetime
 {
-    private static readonly ConcurrentDictionary<string, SandboxPaths> Live = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Func<Task>> Live = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
     private static List<PosixSignalRegistration>? _registrations;
     private static bool _exitHooked;
 
-    internal static void Register(SandboxPaths paths)
+    internal static void Register(SandboxPaths paths) => Register(paths.Id, () => EngineTeardown.TeardownAsync(paths));
+
+    /// <summary>Registers anything the harness started (an engine, a VM) with the teardown that removes it.</summary>
+    public static void Register(string id, Func<Task> teardown)
     {
-        Live[paths.Id] = paths;
+        Live[id] = teardown;
         lock (Gate)
         {
             if (!_exitHooked)
@@ -27,7 +30,7 @@ public static class EngineLifetime
         }
     }
 
-    internal static void Unregister(string id) => Live.TryRemove(id, out _);
+    public static void Unregister(string id) => Live.TryRemove(id, out _);
 
     /// <summary>
     /// Makes SIGINT, SIGTERM and SIGHUP tear the engines down before the process ends. For hosts (test runners)
@@ -54,18 +57,18 @@ public static class EngineLifetime
 
     private static void TearDownAll()
     {
-        foreach (var paths in Live.Values.ToList())
+        foreach (var (id, teardown) in Live.ToList())
         {
             try
             {
-                EngineTeardown.TeardownAsync(paths).GetAwaiter().GetResult();
+                teardown().GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"systemd-matrix: could not tear down engine {paths.Id}: {ex.Message} (the next run reaps it)");
+                Console.Error.WriteLine($"systemd-matrix: could not tear down {id}: {ex.Message} (the next run reaps it)");
             }
 
-            Live.TryRemove(paths.Id, out _);
+            Live.TryRemove(id, out _);
         }
     }
 }

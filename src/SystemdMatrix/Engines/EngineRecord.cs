@@ -16,12 +16,13 @@ public sealed record EngineRecord(
     long OwnerStartTicks,
     string StateDirectory,
     string DataRoot,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    bool KeepDataRoot = false)
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     [JsonIgnore]
-    public SandboxPaths Paths => new(Id, StateDirectory, DataRoot);
+    public SandboxPaths Paths => new(Id, StateDirectory, DataRoot) { KeepDataRoot = KeepDataRoot };
 
     /// <summary>True while the process that started the engine is still the same process (pid and start time match).</summary>
     public bool OwnerAlive => Posix.StartTicks(OwnerPid) == OwnerStartTicks;
@@ -29,7 +30,7 @@ public sealed record EngineRecord(
     public static EngineRecord ForCurrentProcess(SandboxPaths paths, string purpose, string profile)
     {
         var pid = Environment.ProcessId;
-        return new EngineRecord(paths.Id, purpose, profile, pid, Posix.StartTicks(pid) ?? 0, paths.StateDirectory, paths.DataRoot, DateTimeOffset.UtcNow);
+        return new EngineRecord(paths.Id, purpose, profile, pid, Posix.StartTicks(pid) ?? 0, paths.StateDirectory, paths.DataRoot, DateTimeOffset.UtcNow, paths.KeepDataRoot);
     }
 
     public void Write() => File.WriteAllText(Paths.RecordFile, JsonSerializer.Serialize(this, Options));

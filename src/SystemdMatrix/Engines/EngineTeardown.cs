@@ -60,7 +60,7 @@ public static class EngineTeardown
 
         // 5. The folders, unless something is still mounted below them: a recursive delete must never walk into a
         //    mount it does not own.
-        foreach (var dir in new[] { paths.DataRoot, paths.StateDirectory })
+        foreach (var dir in paths.KeepDataRoot ? [paths.StateDirectory] : new[] { paths.DataRoot, paths.StateDirectory })
         {
             var stillMounted = MountPointsUnder([dir]);
             if (stillMounted.Count > 0)
@@ -149,7 +149,7 @@ public static class EngineTeardown
     private static bool IsOctal(ReadOnlySpan<char> span) => span.Length == 3 && span[0] is >= '0' and <= '7' && span[1] is >= '0' and <= '7' && span[2] is >= '0' and <= '7';
 
     /// <summary>A process is ours when its command line names one of this engine's folders (or its containerd namespace).</summary>
-    internal static bool IsOurs(int pid, SandboxPaths paths)
+    public static bool IsOurs(int pid, SandboxPaths paths)
     {
         var cmdline = Posix.CommandLine(pid);
         return cmdline.Count > 0 && cmdline.Any(arg =>
@@ -168,7 +168,7 @@ public static class EngineTeardown
         }
     }
 
-    private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (Posix.IsAlive(pid) && !IsZombie(pid))
@@ -197,7 +197,7 @@ public static class EngineTeardown
         }
     }
 
-    private static void DeleteTree(string dir)
+    public static void DeleteTree(string dir)
     {
         try
         {

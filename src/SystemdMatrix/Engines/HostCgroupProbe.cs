@@ -11,7 +11,11 @@ public static class HostCgroupProbe
     /// v2 when <c>/sys/fs/cgroup</c> itself is cgroup2; hybrid when v1 hierarchies sit beside a cgroup2 mount (systemd
     /// puts it at <c>/sys/fs/cgroup/unified</c>); v1 otherwise.
     /// </summary>
-    public static HostCgroupMode Detect(IEnumerable<string> mountinfoLines)
+    public static HostCgroupMode Detect(IEnumerable<string> mountinfoLines) =>
+        TryDetect(mountinfoLines) ?? throw new InvalidDataException("the mount table has no cgroup file system at all");
+
+    /// <summary>The layout, or null when the mount table shows no cgroup file system (nothing to go by).</summary>
+    public static HostCgroupMode? TryDetect(IEnumerable<string> mountinfoLines)
     {
         var cgroup2Points = new List<string>();
         var sawV1 = false;
@@ -47,6 +51,11 @@ public static class HostCgroupProbe
             return HostCgroupMode.V2;
         }
 
-        return sawV1 && cgroup2Points.Count > 0 ? HostCgroupMode.Hybrid : HostCgroupMode.V1;
+        if (!sawV1)
+        {
+            return null;
+        }
+
+        return cgroup2Points.Count > 0 ? HostCgroupMode.Hybrid : HostCgroupMode.V1;
     }
 }

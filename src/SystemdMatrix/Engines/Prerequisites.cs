@@ -26,6 +26,17 @@ public static class Prerequisites
 
     public static IReadOnlyList<Requirement> ForImages { get; } = [Dockerd, DockerCli, Runc, Debootstrap];
 
+    /// <summary>Everything, VM hosts included: what `prereqs --install` makes sure of.</summary>
+    public static IReadOnlyList<Requirement> ForEverything { get; } =
+    [
+        Dockerd, DockerCli, Runc, Debootstrap,
+        new("mkfs.ext4", "e2fsprogs", "making host disk images"),
+        new("qemu-system-x86_64", "qemu-system-x86", "booting host VMs"),
+        new("qemu-img", "qemu-utils", "copy-on-write disks for host VMs"),
+        new("socat", "socat", "forwarding a VM's engine to a unix socket"),
+        new("ip", "iproute2", "the private network namespace of each VM"),
+    ];
+
     public static IReadOnlyList<Requirement> Missing(IEnumerable<Requirement> requirements) =>
         requirements.Where(r => !r.IsPresent).ToList();
 

@@ -15,6 +15,9 @@ public sealed record SandboxEngineOptions(DaemonProfile Profile, string Purpose)
     public string? DataRoot { get; init; }
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Use exactly this data-root and leave its content when the engine stops (preparing a host image).</summary>
+    public string? KeptDataRoot { get; init; }
 }
 
 /// <summary>The engine failed to start; the message carries the tail of its log.</summary>
@@ -24,7 +27,7 @@ public sealed class EngineStartException(string message) : Exception(message);
 /// A <c>dockerd</c> the harness runs itself, as root, on a private socket with its own data-root, exec-root,
 /// pidfile and generated <c>daemon.json</c>. Disposing it removes everything it made.
 /// </summary>
-public sealed class SandboxEngine : IAsyncDisposable
+public sealed class SandboxEngine : IEngineHost
 {
     private int _disposed;
 
@@ -38,6 +41,8 @@ public sealed class SandboxEngine : IAsyncDisposable
     }
 
     public SandboxPaths Paths { get; }
+
+    public string Id => Paths.Id;
 
     public DaemonProfile Profile { get; }
 
@@ -62,6 +67,11 @@ public sealed class SandboxEngine : IAsyncDisposable
         }
 
         var paths = SandboxPaths.For(SandboxPaths.NewId(), options.StateRoot, options.DataRoot);
+        if (options.KeptDataRoot is { } kept)
+        {
+            paths = paths with { DataRoot = kept, KeepDataRoot = true };
+        }
+
         CreatePrivateDirectory(paths.StateDirectory);
         Directory.CreateDirectory(paths.DataRoot);
         EngineLifetime.Register(paths);

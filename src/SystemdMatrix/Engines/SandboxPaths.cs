@@ -7,6 +7,12 @@ namespace SystemdMatrix.Engines;
 /// </summary>
 public sealed record SandboxPaths(string Id, string StateDirectory, string DataRoot)
 {
+    /// <summary>
+    /// A data-root that belongs to someone else (a host image being prepared): teardown unmounts below it but leaves
+    /// its content.
+    /// </summary>
+    public bool KeepDataRoot { get; init; }
+
     public const string IdPrefix = "smx-";
 
     public static string DefaultStateRoot =>

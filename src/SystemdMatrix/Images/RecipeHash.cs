@@ -25,7 +25,8 @@ public static class RecipeHash
     }
 
     /// <summary>The key of a bootstrapped root filesystem.</summary>
-    public static string ForRootfs(ReleaseInfo release, string mirror) => Of(new Dictionary<string, string>
+    public static string ForRootfs(ReleaseInfo release, string mirror, IReadOnlyList<string>? include = null) => Of(new Dictionary<string, string>(
+        include is { Count: > 0 } ? [new("include", string.Join(',', include))] : [])
     {
         ["kind"] = "rootfs",
         ["tool"] = release.Tool.ToString(),

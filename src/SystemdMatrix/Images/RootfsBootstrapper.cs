@@ -25,9 +25,10 @@ public sealed class RootfsBootstrapper(ImageCache cache)
     };
 
     /// <summary>The rootfs tarball for a release and mirror, building it when the cache lacks it.</summary>
-    public async Task<(string Tarball, bool Cached)> EnsureAsync(ReleaseInfo release, string mirror, Action<string> log, CancellationToken cancellationToken)
+    public async Task<(string Tarball, bool Cached)> EnsureAsync(ReleaseInfo release, string mirror, Action<string> log, CancellationToken cancellationToken, IReadOnlyList<string>? include = null)
     {
-        var key = RecipeHash.ForRootfs(release, mirror);
+        include ??= [];
+        var key = RecipeHash.ForRootfs(release, mirror, include);
         var tarball = cache.RootfsPath(key);
         if (File.Exists(tarball))
         {
@@ -43,7 +44,7 @@ public sealed class RootfsBootstrapper(ImageCache cache)
             var progress = new ProgressThrottle(log, $"{release.Distro} {release.Release} rootfs");
             var arguments = release.Tool switch
             {
-                BootstrapTool.Debootstrap => DebootstrapArguments(release, mirror, target),
+                BootstrapTool.Debootstrap => DebootstrapArguments(release, mirror, target, include),
                 BootstrapTool.Dnf => DnfArguments(release, mirror, target),
                 _ => throw new ArgumentOutOfRangeException(nameof(release)),
             };
@@ -68,9 +69,14 @@ public sealed class RootfsBootstrapper(ImageCache cache)
         }
     }
 
-    internal static IReadOnlyList<string> DebootstrapArguments(ReleaseInfo release, string mirror, string target)
+    internal static IReadOnlyList<string> DebootstrapArguments(ReleaseInfo release, string mirror, string target, IReadOnlyList<string>? include = null)
     {
         var arguments = new List<string> { "--variant=minbase", "--arch=amd64" };
+        if (include is { Count: > 0 })
+        {
+            arguments.Add("--include=" + string.Join(',', include));
+        }
+
         if (release.Distro == "ubuntu")
         {
             arguments.Add($"--keyring={UbuntuKeyring}");

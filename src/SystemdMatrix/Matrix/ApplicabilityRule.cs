@@ -23,6 +23,11 @@ public sealed record ApplicabilityRule(
     Version? EngineAtLeast,
     bool? HostSystemdInit = null)
 {
+    /// <summary>Only on hosts running these Debian releases (VM hosts).</summary>
+    public IReadOnlyList<string>? HostReleases { get; init; }
+
+    public IReadOnlyList<HostKind>? HostKinds { get; init; }
+
     public bool Matches(Cell cell, HostIdentity host)
     {
         var engine = EngineVersionOf(host.EngineVersion);
@@ -35,7 +40,9 @@ public sealed record ApplicabilityRule(
                && (HostCgroupModes is null || HostCgroupModes.Contains(host.CgroupMode))
                && (EngineBelow is null || engine < EngineBelow)
                && (EngineAtLeast is null || engine >= EngineAtLeast)
-               && (HostSystemdInit is null || HostSystemdInit == host.SystemdInit);
+               && (HostSystemdInit is null || HostSystemdInit == host.SystemdInit)
+               && (HostReleases is null || HostReleases.Contains(host.Release))
+               && (HostKinds is null || HostKinds.Contains(host.Kind));
     }
 
     /// <summary>The numeric part of an engine version: <c>20.10.24+dfsg1</c> is 20.10.24.</summary>

@@ -11,7 +11,7 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
 {
     public static CellSelector All { get; } = new([], []);
 
-    public static readonly IReadOnlyList<string> Axes = ["image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
+    public static readonly IReadOnlyList<string> Axes = ["host", "image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
 
     /// <summary>Every problem with the <c>axis=value</c> terms, at once.</summary>
     public IReadOnlyList<string> Problems()
@@ -51,6 +51,7 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
         {
             var value = axis.Key switch
             {
+                "host" => cell.Host.Name,
                 "image" => cell.Image,
                 "daemon" => cell.Daemon.Name,
                 "cgroupns" => AxisNames.Of(cell.Run.Cgroupns),

@@ -18,7 +18,11 @@ public sealed record NamedMatrix(
     IReadOnlyList<Privilege> Privileges,
     IReadOnlyList<bool> Tmpfs,
     bool IncludeSeed,
-    bool IncludeRemedies = false);
+    bool IncludeRemedies = false)
+{
+    /// <summary>The hosts the matrix runs on; the sandbox engine unless it names VM hosts.</summary>
+    public IReadOnlyList<HostSpec> Hosts { get; init; } = [HostSpec.Sandbox];
+}
 
 /// <summary>
 /// <c>matrix/matrices.json</c>: daemon profiles, the seed report's configurations and the named matrices. Parsed with
@@ -32,6 +36,9 @@ public sealed record MatrixDefinition(
     IReadOnlyList<ApplicabilityRule> Rules,
     IReadOnlyList<QuotedCell> Remedies)
 {
+    /// <summary>The hosts the definition names (the sandbox is always there).</summary>
+    public IReadOnlyDictionary<string, HostSpec> Hosts { get; init; } = new Dictionary<string, HostSpec> { ["sandbox"] = HostSpec.Sandbox };
+
     /// <summary>The not-applicable verdict for a cell on a host, or null when the host can run it.</summary>
     public Verdict? NotApplicable(Cell cell, HostIdentity host) =>
         ApplicabilityRule.FirstMatch(Rules, cell, host) is { } rule ? Verdict.NotApplicable(rule.Describe(host)) : null;
@@ -62,6 +69,7 @@ public sealed record MatrixDefinition(
             cells.Add(cell);
         }
 
+        foreach (var host in matrix.Hosts)
         foreach (var image in matrix.Images)
         {
             foreach (var daemonName in matrix.Daemons)
@@ -70,7 +78,7 @@ public sealed record MatrixDefinition(
                 var quotedCells = (matrix.IncludeSeed ? Seed : []).Concat(matrix.IncludeRemedies ? Remedies : []);
                 foreach (var quoted in quotedCells.Where(q => q.Daemon is null || q.Daemon == daemonName))
                 {
-                    Add(new Cell(image, daemon, quoted.Run, [quoted.Alias]));
+                    Add(new Cell(image, daemon, quoted.Run, [quoted.Alias]) { Host = host });
                 }
 
                 foreach (var cgroupns in matrix.Cgroupns)
@@ -81,7 +89,7 @@ public sealed record MatrixDefinition(
                         {
                             foreach (var tmpfs in matrix.Tmpfs)
                             {
-                                Add(new Cell(image, daemon, new RunProfile(cgroupns, mount, privilege, tmpfs), []));
+                                Add(new Cell(image, daemon, new RunProfile(cgroupns, mount, privilege, tmpfs), []) { Host = host });
                             }
                         }
                     }
@@ -127,6 +135,25 @@ public sealed record MatrixDefinition(
             errors.Add($"{source}: daemons: no daemon profile is defined");
         }
 
+        var hosts = new Dictionary<string, HostSpec>(StringComparer.Ordinal) { ["sandbox"] = HostSpec.Sandbox };
+        foreach (var (name, entry) in file.Hosts ?? [])
+        {
+            var at = $"{source}: hosts.{name}";
+            if (entry.Kind != "vm")
+            {
+                errors.Add($"{at}.kind: '{entry.Kind}' is not a host kind that can be defined (vm; the sandbox is built in)");
+                continue;
+            }
+
+            if (entry.Release is null || !SystemdMatrix.Hosts.HostReleases.All.Any(r => r.Release == entry.Release))
+            {
+                errors.Add($"{at}.release: '{entry.Release}' is not a release with a host image (known: {string.Join(", ", SystemdMatrix.Hosts.HostReleases.All.Select(r => r.Release))})");
+            }
+
+            var mode = ParseAxis(entry.CgroupMode ?? string.Empty, $"{at}.cgroupMode", errors, HostCgroupMode.V2);
+            hosts[name] = new HostSpec(name, HostKind.Vm, entry.Release, mode);
+        }
+
         var seed = ParseQuoted(file.Seed, $"{source}: seed", daemons, errors);
         var remedies = ParseQuoted(file.Remedies, $"{source}: remedies", daemons, errors);
         foreach (var duplicate in seed.Concat(remedies).GroupBy(s => s.Alias).Where(g => g.Count() > 1))
@@ -149,18 +176,33 @@ public sealed record MatrixDefinition(
                 errors.Add($"{at}.daemons: unknown daemon profile '{daemonName}' (known: {string.Join(", ", daemons.Keys)})");
             }
 
-            var axes = entry.Axes ?? new AxesEntry(null, null, null, null);
+            var hostNames = entry.Hosts is { Count: > 0 } listed ? listed : ["sandbox"];
+            foreach (var hostName in hostNames.Where(h => !hosts.ContainsKey(h)))
+            {
+                errors.Add($"{at}.hosts: unknown host '{hostName}' (known: {string.Join(", ", hosts.Keys)})");
+            }
+
+            // Without axes a matrix is only its quoted cells (the seed report, the remedies).
+            var axes = entry.Axes;
+            if (axes is null && entry.Seed != true && entry.Remedies != true)
+            {
+                errors.Add($"{at}: no axes and no quoted cells (seed, remedies): the matrix would be empty");
+            }
+
             matrices[name] = new NamedMatrix(
                 name,
                 entry.Description ?? string.Empty,
                 entry.Images ?? [],
                 daemonNames,
-                ParseAxisList<CgroupnsMode>(axes.Cgroupns, $"{at}.axes.cgroupns", errors),
-                ParseAxisList<CgroupMount>(axes.Mount, $"{at}.axes.mount", errors),
-                ParseAxisList<Privilege>(axes.Privilege, $"{at}.axes.privilege", errors),
-                ParseTmpfsList(axes.Tmpfs, $"{at}.axes.tmpfs", errors),
+                axes is null ? [] : ParseAxisList<CgroupnsMode>(axes.Cgroupns, $"{at}.axes.cgroupns", errors),
+                axes is null ? [] : ParseAxisList<CgroupMount>(axes.Mount, $"{at}.axes.mount", errors),
+                axes is null ? [] : ParseAxisList<Privilege>(axes.Privilege, $"{at}.axes.privilege", errors),
+                axes is null ? [] : ParseTmpfsList(axes.Tmpfs, $"{at}.axes.tmpfs", errors),
                 entry.Seed ?? false,
-                entry.Remedies ?? false);
+                entry.Remedies ?? false)
+            {
+                Hosts = hostNames.Where(hosts.ContainsKey).Select(h => hosts[h]).ToList(),
+            };
         }
 
         var rules = new List<ApplicabilityRule>();
@@ -196,7 +238,11 @@ public sealed record MatrixDefinition(
                 when.HostCgroupMode is null ? null : ParseAxisList<HostCgroupMode>(when.HostCgroupMode, $"{at}.when.hostCgroupMode", errors),
                 ParseVersion(when.EngineBelow, $"{at}.when.engineBelow", errors),
                 ParseVersion(when.EngineAtLeast, $"{at}.when.engineAtLeast", errors),
-                when.HostSystemdInit));
+                when.HostSystemdInit)
+            {
+                HostReleases = when.HostRelease,
+                HostKinds = when.HostKind is null ? null : ParseAxisList<HostKind>(when.HostKind, $"{at}.when.hostKind", errors),
+            });
         }
 
         foreach (var duplicate in rules.GroupBy(r => r.Id).Where(g => g.Count() > 1))
@@ -206,7 +252,7 @@ public sealed record MatrixDefinition(
 
         return errors.Count > 0
             ? throw new MatrixException(string.Join('\n', errors))
-            : new MatrixDefinition(source, daemons, seed, matrices, rules, remedies);
+            : new MatrixDefinition(source, daemons, seed, matrices, rules, remedies) { Hosts = hosts };
     }
 
     private static List<QuotedCell> ParseQuoted(IReadOnlyList<SeedEntry>? entries, string where, IReadOnlyDictionary<string, DaemonProfile> daemons, List<string> errors)
@@ -316,6 +362,7 @@ public sealed record MatrixDefinition(
     private sealed record MatrixFile(
         [property: JsonPropertyName("$comment")] string? Comment,
         [property: JsonPropertyName("daemons")] Dictionary<string, DaemonEntry>? Daemons,
+        [property: JsonPropertyName("hosts")] Dictionary<string, HostEntry>? Hosts,
         [property: JsonPropertyName("seed")] IReadOnlyList<SeedEntry>? Seed,
         [property: JsonPropertyName("remedies")] IReadOnlyList<SeedEntry>? Remedies,
         [property: JsonPropertyName("matrices")] Dictionary<string, MatrixEntry>? Matrices,
@@ -336,10 +383,17 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("hostCgroupMode")] IReadOnlyList<string>? HostCgroupMode,
         [property: JsonPropertyName("engineBelow")] string? EngineBelow,
         [property: JsonPropertyName("engineAtLeast")] string? EngineAtLeast,
-        [property: JsonPropertyName("hostSystemdInit")] bool? HostSystemdInit)
+        [property: JsonPropertyName("hostSystemdInit")] bool? HostSystemdInit,
+        [property: JsonPropertyName("hostRelease")] IReadOnlyList<string>? HostRelease,
+        [property: JsonPropertyName("hostKind")] IReadOnlyList<string>? HostKind)
     {
-        public static readonly WhenEntry Empty = new(null, null, null, null, null, null, null, null, null, null);
+        public static readonly WhenEntry Empty = new(null, null, null, null, null, null, null, null, null, null, null, null);
     }
+
+    private sealed record HostEntry(
+        [property: JsonPropertyName("kind")] string? Kind,
+        [property: JsonPropertyName("release")] string? Release,
+        [property: JsonPropertyName("cgroupMode")] string? CgroupMode);
 
     private sealed record DaemonEntry(
         [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,
@@ -359,6 +413,7 @@ public sealed record MatrixDefinition(
     private sealed record MatrixEntry(
         [property: JsonPropertyName("description")] string? Description,
         [property: JsonPropertyName("images")] IReadOnlyList<string>? Images,
+        [property: JsonPropertyName("hosts")] IReadOnlyList<string>? Hosts,
         [property: JsonPropertyName("daemons")] IReadOnlyList<string>? Daemons,
         [property: JsonPropertyName("seed")] bool? Seed,
         [property: JsonPropertyName("remedies")] bool? Remedies,

@@ -43,9 +43,15 @@ public sealed record HostIdentity(
     /// <summary>The name of the host's PID 1 (systemd, or whatever else runs there).</summary>
     public string Init { get; init; } = "unknown";
 
+    /// <summary>For VM hosts, the Debian release the host runs (empty for the sandbox).</summary>
+    public string Release { get; init; } = string.Empty;
+
+    /// <summary>For VM hosts, whether qemu ran with KVM or TCG emulation.</summary>
+    public string Accelerator { get; init; } = string.Empty;
+
     public string Key =>
-        $"{AxisNames.Of(Kind)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}";
+        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}";
 
     public string Describe() =>
-        $"{AxisNames.Of(Kind)} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}";
+        $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}";
 }

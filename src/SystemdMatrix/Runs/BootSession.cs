@@ -15,13 +15,13 @@ public sealed class BootSession : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ImageFacts> _images = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
 
-    private BootSession(SandboxEngine engine, CellRunner runner)
+    private BootSession(IEngineHost engine, CellRunner runner)
     {
         Engine = engine;
         Runner = runner;
     }
 
-    public SandboxEngine Engine { get; }
+    public IEngineHost Engine { get; }
 
     public CellRunner Runner { get; }
 
@@ -36,6 +36,17 @@ public sealed class BootSession : IAsyncDisposable
         CellRunnerOptions? options = null)
     {
         var engine = await SandboxEngine.StartAsync(new SandboxEngineOptions(profile, purpose), log, cancellationToken).ConfigureAwait(false);
+        return await OnAsync(engine, images, log, cancellationToken, options).ConfigureAwait(false);
+    }
+
+    /// <summary>A session on an engine that is already running (a VM's); the session owns and removes it.</summary>
+    public static async Task<BootSession> OnAsync(
+        IEngineHost engine,
+        IReadOnlyCollection<ImageFacts> images,
+        Action<string> log,
+        CancellationToken cancellationToken,
+        CellRunnerOptions? options = null)
+    {
         var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, options));
         try
         {
@@ -70,7 +81,7 @@ public sealed class BootSession : IAsyncDisposable
     public ImageFacts ImageFor(Cell cell) =>
         _images.TryGetValue(cell.Image, out var facts)
             ? facts
-            : throw new InvalidOperationException($"image {cell.Image} is not loaded in engine {Engine.Paths.Id}");
+            : throw new InvalidOperationException($"image {cell.Image} is not loaded in engine {Engine.Id}");
 
     public Task<CellOutcome> RunAsync(Cell cell, CancellationToken cancellationToken) =>
         Runner.RunAsync(cell, ImageFor(cell).Tag, cancellationToken);

@@ -25,6 +25,9 @@ public sealed record MatrixRunOptions(string MatrixName)
 
     /// <summary>Replace the table between the README's markers with this run's.</summary>
     public bool UpdateReadme { get; init; }
+
+    /// <summary>VMs booted at once (each takes two vCPUs and 2 GB).</summary>
+    public int ParallelVms { get; init; } = VmHosts.DefaultParallelVms;
 }
 
 /// <summary>
@@ -69,78 +72,21 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var rows = new ConcurrentBag<ReportRow>();
-        foreach (var daemonGroup in cells.GroupBy(c => c.Daemon))
+        var groups = cells.GroupBy(c => (c.Host, c.Daemon)).ToList();
+        foreach (var group in groups.Where(g => g.Key.Host.Kind != HostKind.Vm))
         {
-            var unavailable = daemonGroup.Where(c => !images[c.Image].IsAvailable).ToList();
-            var candidates = daemonGroup.Where(c => images[c.Image].IsAvailable).ToList();
-            foreach (var cell in unavailable)
-            {
-                var row = CompatibilityReport.NotRun(cell, null, "any host", "any", Verdict.NotApplicable($"image {cell.Image} is unavailable: {images[cell.Image].Reason}"));
-                rows.Add(row);
-                results.Save(new CellResult(row, null, [], string.Empty));
-            }
+            await RunGroupAsync(group.Key.Host, group.Key.Daemon, group.ToList(), definition, matrix, images, results, rows, options, cancellationToken).ConfigureAwait(false);
+        }
 
-            if (candidates.Count == 0)
-            {
-                continue;
-            }
-
-            // Rules that rule out a whole profile on this machine (the systemd driver without systemd as PID 1) are
-            // decided before an engine is started for it.
-            var predicted = await Engines.SandboxEngine.PredictIdentityAsync(daemonGroup.Key, cancellationToken).ConfigureAwait(false);
-            if (candidates.All(c => definition.NotApplicable(c, predicted) is not null))
-            {
-                foreach (var cell in candidates)
-                {
-                    var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, predicted.Describe(), predicted.Key, definition.NotApplicable(cell, predicted)!);
-                    rows.Add(row);
-                    results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
-                }
-
-                log($"daemon profile {daemonGroup.Key.Name}: no engine started, its {candidates.Count} cells are not applicable here: {definition.NotApplicable(candidates[0], predicted)!.Message}");
-                continue;
-            }
-
-            var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
-            await using var session = await BootSession.StartAsync(daemonGroup.Key, loaded, $"matrix {matrix.Name}", log, cancellationToken, options.Runner).ConfigureAwait(false);
-            var host = session.Host;
-
-            var toBoot = new List<Cell>();
-            foreach (var cell in candidates)
-            {
-                var facts = images[cell.Image].Facts!;
-                if (definition.NotApplicable(cell, host) is { } notApplicable)
-                {
-                    var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notApplicable);
-                    rows.Add(row);
-                    results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
-                }
-                else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
-                {
-                    rows.Add(earlier.Row with { Aliases = cell.Aliases });
-                }
-                else
-                {
-                    toBoot.Add(cell);
-                }
-            }
-
-            log($"{host.Describe()}: booting {toBoot.Count} cells, {options.Parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
-            var done = 0;
+        var vmGroups = groups.Where(g => g.Key.Host.Kind == HostKind.Vm).ToList();
+        if (vmGroups.Count > 0)
+        {
+            // VMs boot side by side, as many as memory and cores carry; each group is one VM (one boot per profile).
             await Parallel.ForEachAsync(
-                toBoot,
-                new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-                async (cell, ct) =>
-                {
-                    var facts = images[cell.Image].Facts!;
-                    var outcome = await session.RunAsync(cell, ct).ConfigureAwait(false);
-                    var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
-                    rows.Add(row);
-                    results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
-                    var n = Interlocked.Increment(ref done);
-                    var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
-                    log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
-                }).ConfigureAwait(false);
+                vmGroups,
+                new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
+                async (group, ct) => await RunGroupAsync(group.Key.Host, group.Key.Daemon, group.ToList(), definition, matrix, images, results, rows, options, ct).ConfigureAwait(false))
+                .ConfigureAwait(false);
         }
 
         results.Complete(matrix.Name);
@@ -158,5 +104,96 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         return report;
+    }
+
+    /// <summary>Decides every cell of one host and daemon profile: not applicable by rule, reused, or booted.</summary>
+    private async Task RunGroupAsync(
+        HostSpec hostSpec,
+        DaemonProfile daemon,
+        IReadOnlyList<Cell> cells,
+        MatrixDefinition definition,
+        NamedMatrix matrix,
+        IReadOnlyDictionary<string, ImageStatus> images,
+        ResultStore results,
+        ConcurrentBag<ReportRow> rows,
+        MatrixRunOptions options,
+        CancellationToken cancellationToken)
+    {
+        foreach (var cell in cells.Where(c => !images[c.Image].IsAvailable))
+        {
+            var row = CompatibilityReport.NotRun(cell, null, "any host", "any", Verdict.NotApplicable($"image {cell.Image} is unavailable: {images[cell.Image].Reason}"));
+            rows.Add(row);
+            results.Save(new CellResult(row, null, [], string.Empty));
+        }
+
+        var candidates = cells.Where(c => images[c.Image].IsAvailable).ToList();
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        // Rules that rule out a whole host or profile (the systemd driver without systemd as PID 1, a cgroup mode the
+        // release cannot boot) are decided before an engine or VM is started for it.
+        var predicted = hostSpec.Kind == HostKind.Vm
+            ? VmHosts.PredictIdentity(hostSpec, daemon)
+            : await Engines.SandboxEngine.PredictIdentityAsync(daemon, cancellationToken).ConfigureAwait(false);
+        var where = $"{hostSpec.Name}, daemon profile {daemon.Name}";
+        if (candidates.All(c => definition.NotApplicable(c, predicted) is not null))
+        {
+            foreach (var cell in candidates)
+            {
+                var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, predicted.Describe(), predicted.Key, definition.NotApplicable(cell, predicted)!);
+                rows.Add(row);
+                results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
+            }
+
+            log($"{where}: nothing started, its {candidates.Count} cells are not applicable here: {definition.NotApplicable(candidates[0], predicted)!.Message}");
+            return;
+        }
+
+        var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
+        var runnerOptions = hostSpec.Kind == HostKind.Vm ? VmHosts.RunnerOptions(options.Runner) : options.Runner;
+        await using var session = hostSpec.Kind == HostKind.Vm
+            ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
+            : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
+        var host = session.Host;
+
+        var toBoot = new List<Cell>();
+        foreach (var cell in candidates)
+        {
+            var facts = images[cell.Image].Facts!;
+            if (definition.NotApplicable(cell, host) is { } notApplicable)
+            {
+                var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notApplicable);
+                rows.Add(row);
+                results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
+            }
+            else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
+            {
+                rows.Add(earlier.Row with { Aliases = cell.Aliases });
+            }
+            else
+            {
+                toBoot.Add(cell);
+            }
+        }
+
+        var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
+        log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
+        var done = 0;
+        await Parallel.ForEachAsync(
+            toBoot,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (cell, ct) =>
+            {
+                var facts = images[cell.Image].Facts!;
+                var outcome = await session.RunAsync(cell, ct).ConfigureAwait(false);
+                var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
+                rows.Add(row);
+                results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
+                var n = Interlocked.Increment(ref done);
+                var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
+                log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
+            }).ConfigureAwait(false);
     }
 }

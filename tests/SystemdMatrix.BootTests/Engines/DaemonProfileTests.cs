@@ -51,7 +51,7 @@ public sealed class DaemonProfileTests
         var cellRemap = cellPlain with { Daemon = remap };
         var outcomes = await Task.WhenAll(sessions[0].RunAsync(cellPlain, cancellationToken), sessions[1].RunAsync(cellRemap, cancellationToken));
 
-        Assert.That(sessions[0].Engine.Paths.Socket, Is.Not.EqualTo(sessions[1].Engine.Paths.Socket));
+        Assert.That(sessions[0].Engine.Endpoint.SocketPath, Is.Not.EqualTo(sessions[1].Engine.Endpoint.SocketPath));
         Assert.That(outcomes[0].Verdict.Signature, Is.EqualTo("cgroup-readonly"), outcomes[0].NormalisedLog);
         Assert.That(outcomes[1].Verdict.Signature, Is.EqualTo("cgroup-permission-denied"), outcomes[1].NormalisedLog);
         Assert.That(outcomes[1].Verdict.Observations, Has.Some.Contains("owner 65534:65534, not writable by the container's root"),

@@ -44,8 +44,8 @@ public sealed class SandboxEngineTests
         await using (var first = await Runs.BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "coexistence test A", BootEnvironment.Log, cancellationToken))
         await using (var second = await Runs.BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "coexistence test B", BootEnvironment.Log, cancellationToken))
         {
-            a = first.Engine.Paths;
-            b = second.Engine.Paths;
+            a = ((SandboxEngine)first.Engine).Paths;
+            b = ((SandboxEngine)second.Engine).Paths;
             Assert.That(a.Socket, Is.Not.EqualTo(b.Socket));
 
             var cell = new Cell("debian-bookworm", DaemonProfile.Default, new RunProfile(CgroupnsMode.Host, CgroupMount.ReadWriteBind, Privilege.None, true), []);

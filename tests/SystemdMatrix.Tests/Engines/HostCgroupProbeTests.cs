@@ -32,6 +32,13 @@ public sealed class HostCgroupProbeTests
     }
 
     [Test]
+    public void A_mount_table_without_cgroups_is_an_error_not_a_guess()
+    {
+        Assert.That(HostCgroupProbe.TryDetect([Root]), Is.Null);
+        Assert.Throws<InvalidDataException>(() => HostCgroupProbe.Detect([]));
+    }
+
+    [Test]
     public void This_machine_is_read_without_error()
     {
         Assert.That(Enum.IsDefined(HostCgroupProbe.DetectLocal()), Is.True);

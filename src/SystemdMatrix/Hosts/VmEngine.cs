@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Text;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using SystemdMatrix.Boot;
+using SystemdMatrix.Engines;
+using SystemdMatrix.Model;
+using SystemdMatrix.Processes;
+
+namespace SystemdMatrix.Hosts;
+
+/// <summary>How to boot one VM host.</summary>
+public sealed record VmOptions(HostRelease Release, HostCgroupMode CgroupMode, DaemonProfile Profile, HostImage Image, string Purpose)
+{
+    public int MemoryMegabytes { get; init; } = 2048;
+
+    public int Cpus { get; init; } = 2;
+
+    /// <summary>From qemu's start to an engine that answers; under TCG a host takes about 50 s.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// A Debian host VM running an engine for one daemon profile, booted in one cgroup mode. qemu runs in a network
+/// namespace of its own, where slirp forwards a TCP port to the guest's dockerd; socat, in the same namespace, makes
+/// that port a unix socket with mode 0600 in a root-only folder. The port exists only inside the namespace: no
+/// other user or machine can reach the engine.
+/// </summary>
+public sealed class VmEngine : IEngineHost
+{
+    private int _disposed;
+
+    private VmEngine(VmPaths paths, DaemonProfile profile, EngineEndpoint endpoint, EngineInfo info, HostIdentity identity)
+    {
+        Paths = paths;
+        Profile = profile;
+        Endpoint = endpoint;
+        Info = info;
+        Identity = identity;
+    }
+
+    public VmPaths Paths { get; }
+
+    public string Id => Paths.Id;
+
+    public DaemonProfile Profile { get; }
+
+    public EngineEndpoint Endpoint { get; }
+
+    public EngineInfo Info { get; }
+
+    public HostIdentity Identity { get; }
+
+    /// <summary>The kernel command line of a boot: root, console, speed, the cgroup mode and the daemon profile.</summary>
+    public static string KernelCommandLine(HostRelease release, HostCgroupMode mode, DaemonProfile profile, string vmId)
+    {
+        var daemon = Convert.ToBase64String(Encoding.UTF8.GetBytes(DaemonConfig.BuildForVm(profile, vmId).ToJsonString()));
+        return $"root=/dev/vda rw console=ttyS0 panic=-1 fsck.mode=skip mitigations=off systemd.show_status=1 {release.CgroupArguments(mode)} smx.daemon={daemon}";
+    }
+
+    /// <param name="helperImage">An image preloaded in the host, used to read the host's mount table.</param>
+    public static async Task<VmEngine> StartAsync(VmOptions options, string helperImage, Action<string> log, CancellationToken cancellationToken)
+    {
+        Prerequisites.Require(HostImageBuilder.Requirements);
+        foreach (var reaped in await VmReaper.ReapAsync(cancellationToken).ConfigureAwait(false))
+        {
+            log(EngineReaper.Describe(reaped));
+        }
+
+        var paths = VmPaths.For(VmPaths.NewId());
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.StateDirectory)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(paths.StateDirectory);
+        File.SetUnixFileMode(paths.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(paths.DataDirectory);
+        VmRecord.ForCurrentProcess(paths, options.Purpose).Write();
+        EngineLifetime.Register(paths.Id, () => VmTeardown.TeardownAsync(paths, graceful: false));
+
+        var label = $"{paths.Id} (Debian {options.Release.Release}, cgroup {AxisNames.Of(options.CgroupMode)}, profile {options.Profile.Name})";
+        try
+        {
+            var accelerator = await AcceleratorProbe.DecideAsync(options.Image.Kernel, options.Image.Initrd, log, cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunCheckedAsync("ip", ["netns", "add", paths.Namespace], cancellationToken: cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunCheckedAsync("ip", ["netns", "exec", paths.Namespace, "ip", "link", "set", "lo", "up"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            await ProcessRunner.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", options.Image.Disk, paths.Overlay], cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            var stopwatch = Stopwatch.StartNew();
+            log($"booting VM {label} with {accelerator}");
+            var qemu = LaunchInNamespace(paths, paths.QemuLog, "qemu-system-x86_64", QemuArguments(options, paths, accelerator));
+            // -t: after one side half-closes (the docker CLI does as soon as it has no more input for an attach),
+            // keep the other direction open until the engine is done; socat's default of 0.5 s loses the output of
+            // anything slower, which under emulation is everything.
+            LaunchInNamespace(paths, paths.SocatLog, "socat", ["-t", "3600", $"UNIX-LISTEN:{paths.Socket},fork,mode=600,unlink-early", $"TCP:127.0.0.1:{HostImageFiles.DockerPort}"]);
+
+            using var api = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10));
+            await WaitUntilReadyAsync(api, qemu, paths, options.ReadyTimeout, stopwatch, label, log, cancellationToken).ConfigureAwait(false);
+            var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
+            var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
+            var endpoint = new EngineEndpoint(new Uri($"unix://{paths.Socket}"), EngineApi.Negotiate(version.ApiVersion));
+            var mode = await MeasureCgroupModeAsync(endpoint, helperImage, options.Profile, cancellationToken).ConfigureAwait(false);
+            var identity = new HostIdentity(
+                HostKind.Vm,
+                info.ServerVersion,
+                mode,
+                info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
+                info.UsernsRemap,
+                info.KernelVersion ?? "unknown") { SystemdInit = true, Init = "systemd", Release = options.Release.Release, Accelerator = accelerator };
+
+            log($"VM {paths.Id} ready in {stopwatch.Elapsed.TotalSeconds:0} s: Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(mode)}, driver {info.CgroupDriver}, userns-remap {(info.UsernsRemap ? "on" : "off")}, {accelerator}");
+            if (mode != options.CgroupMode)
+            {
+                throw new EngineStartException($"VM {label} booted with cgroup {AxisNames.Of(mode)}, not {AxisNames.Of(options.CgroupMode)} as its kernel command line asked");
+            }
+
+            return new VmEngine(paths, options.Profile, endpoint, info, identity);
+        }
+        catch
+        {
+            await VmTeardown.TeardownAsync(paths, graceful: false, CancellationToken.None).ConfigureAwait(false);
+            EngineLifetime.Unregister(paths.Id);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await VmTeardown.TeardownAsync(Paths, graceful: true, CancellationToken.None).ConfigureAwait(false);
+        EngineLifetime.Unregister(Paths.Id);
+    }
+
+    private static IReadOnlyList<string> QemuArguments(VmOptions options, VmPaths paths, string accelerator) =>
+    [
+        "-name", paths.Id,
+        "-machine", "q35",
+        .. accelerator == "kvm" ? (string[])["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg,thread=multi", "-cpu", "max"],
+        "-m", options.MemoryMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-smp", options.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-kernel", options.Image.Kernel,
+        "-initrd", options.Image.Initrd,
+        "-append", KernelCommandLine(options.Release, options.CgroupMode, options.Profile, paths.Id),
+        "-drive", $"file={paths.Overlay},if=virtio,format=qcow2,discard=unmap",
+        // restrict=on: the guest has no way out; hostfwd lives on loopback of the VM's own network namespace.
+        "-netdev", $"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{HostImageFiles.DockerPort}-:{HostImageFiles.DockerPort}",
+        "-device", "virtio-net-pci,netdev=net0",
+        "-display", "none",
+        "-serial", $"file:{paths.Console}",
+        "-monitor", "none",
+        "-qmp", $"unix:{paths.QmpSocket},server=on,wait=off",
+        "-pidfile", paths.QemuPid,
+        "-no-reboot",
+    ];
+
+    /// <summary>
+    /// Starts a program inside the VM's network namespace, in a session of its own (a terminal's Ctrl-C goes to the
+    /// harness, which shuts the VM down in order), its output appended to a log file.
+    /// </summary>
+    private static Process LaunchInNamespace(VmPaths paths, string logFile, string program, IReadOnlyList<string> arguments)
+    {
+        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in (string[])["ip", "netns", "exec", paths.Namespace, "sh", "-c", "exec \"$0\" \"$@\" >>\"$SMX_LOG\" 2>&1", program, .. arguments])
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment["SMX_LOG"] = logFile;
+        return Process.Start(startInfo) ?? throw new EngineStartException($"could not start {program}");
+    }
+
+    private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, TimeSpan timeout, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
+    {
+        var lastProgress = TimeSpan.Zero;
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = timeout })
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<IOException>().Handle<System.Net.Sockets.SocketException>().Handle<TaskCanceledException>(),
+                BackoffType = DelayBackoffType.Constant,
+                Delay = TimeSpan.FromMilliseconds(500),
+                MaxRetryAttempts = int.MaxValue,
+            })
+            .Build();
+        try
+        {
+            await pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    if (qemu.HasExited)
+                    {
+                        throw new EngineStartException($"qemu exited with {qemu.ExitCode} while VM {label} booted:\n{Tail(paths.QemuLog)}\n{Tail(paths.Console)}");
+                    }
+
+                    if (stopwatch.Elapsed - lastProgress > TimeSpan.FromSeconds(10))
+                    {
+                        lastProgress = stopwatch.Elapsed;
+                        log($"VM {paths.Id}: {stopwatch.Elapsed.TotalSeconds:0} s, console: {Tail(paths.Console, 1)}");
+                    }
+
+                    if (!await api.PingAsync(ct).ConfigureAwait(false))
+                    {
+                        throw new IOException("engine not ready");
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw new EngineStartException($"VM {label}: no engine after {timeout.TotalSeconds:0} s:\n{Tail(paths.Console)}");
+        }
+    }
+
+    /// <summary>
+    /// The host's cgroup layout as its PID 1 sees it: a helper container in the host's pid namespace reads
+    /// /proc/1/mountinfo (on a remapping daemon, from the host's user namespace, or the kernel hides it).
+    /// </summary>
+    private static async Task<HostCgroupMode> MeasureCgroupModeAsync(EngineEndpoint endpoint, string helperImage, DaemonProfile profile, CancellationToken cancellationToken)
+    {
+        var args = new List<string> { "run", "--rm", "--network", "none", "--pid=host", "--label", $"{CellRunner.CellLabel}=host-probe" };
+        if (profile.UsernsRemap)
+        {
+            args.Add("--userns=host");
+        }
+
+        args.AddRange(["--entrypoint", "cat", helperImage, "/proc/1/mountinfo"]);
+        var result = await new DockerCli(endpoint).RunCheckedAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return HostCgroupProbe.Detect(result.StandardOutput.Split('\n'));
+    }
+
+    private static string Tail(string file, int lines = 15)
+    {
+        try
+        {
+            var text = BootLog.Normalise(File.ReadAllText(file));
+            return string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines));
+        }
+        catch (IOException)
+        {
+            return "(nothing yet)";
+        }
+    }
+}
