@@ -15,7 +15,7 @@ namespace SystemdMatrix.BootTests;
 [SetUpFixture]
 public sealed class BootEnvironment
 {
-    private static readonly ConcurrentDictionary<DaemonProfile, Lazy<Task<BootSession>>> Sessions = new();
+    private static readonly ConcurrentDictionary<(HostSpec Host, DaemonProfile Daemon), Lazy<Task<BootSession>>> Sessions = new();
     private static readonly SemaphoreSlim ImageGate = new(1, 1);
     private static readonly Dictionary<string, ImageStatus> ImageStatuses = new(StringComparer.Ordinal);
 
@@ -23,8 +23,12 @@ public sealed class BootEnvironment
 
     public static SnapshotStore Snapshots { get; } = new(Layout.Fixtures);
 
-    /// <summary>The matrix the boot tests cover: <c>SYSTEMD_MATRIX_TEST_MATRIX</c>, default <c>smoke</c>.</summary>
-    public static string MatrixName => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "smoke";
+    /// <summary>
+    /// The matrices the boot tests cover: <c>SYSTEMD_MATRIX_TEST_MATRIX</c> (comma-separated), default <c>smoke</c>
+    /// (every container axis on the sandbox engine) and <c>smoke-v2</c> (the seed report on a real cgroup v2 VM host).
+    /// </summary>
+    public static IReadOnlyList<string> MatrixNames =>
+        (Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "smoke,smoke-v2").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static MatrixDefinition Definition { get; } = MatrixDefinition.Load(Layout.Matrices);
 
@@ -75,12 +79,26 @@ public sealed class BootEnvironment
         }
     }
 
-    /// <summary>The engine for a daemon profile with the given images loaded (loading more on later calls).</summary>
-    public static async Task<BootSession> SessionAsync(DaemonProfile profile, IReadOnlyCollection<ImageFacts> images)
+    /// <summary>The sandbox engine for a daemon profile with the given images loaded (loading more on later calls).</summary>
+    public static Task<BootSession> SessionAsync(DaemonProfile profile, IReadOnlyCollection<ImageFacts> images) =>
+        SessionAsync(HostSpec.Sandbox, profile, images);
+
+    /// <summary>The engine for a host and daemon profile: a sandbox engine, or a VM booted for it (once per run).</summary>
+    public static async Task<BootSession> SessionAsync(HostSpec host, DaemonProfile profile, IReadOnlyCollection<ImageFacts> images)
     {
-        var session = await Sessions.GetOrAdd(profile, p => new Lazy<Task<BootSession>>(() =>
-            BootSession.StartAsync(p, [], $"boot tests ({p.Name})", Log, CancellationToken.None))).Value;
+        var session = await Sessions.GetOrAdd((host, profile), key => new Lazy<Task<BootSession>>(() => StartSessionAsync(key.Host, key.Daemon))).Value;
         await session.EnsureLoadedAsync(images, Log, CancellationToken.None);
         return session;
+    }
+
+    private static async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile profile)
+    {
+        if (host.Kind != HostKind.Vm)
+        {
+            return await BootSession.StartAsync(profile, [], $"boot tests ({profile.Name})", Log, CancellationToken.None);
+        }
+
+        var vm = await VmHosts.StartAsync(Layout, new ImageCache(ImageCache.DefaultRoot), host, profile, $"boot tests ({host.Name}, {profile.Name})", Log, CancellationToken.None);
+        return await BootSession.OnAsync(vm, [], Log, CancellationToken.None, VmHosts.RunnerOptions(new Boot.CellRunnerOptions()));
     }
 }

@@ -70,6 +70,12 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     /// </summary>
     public string ToPivotMarkdown()
     {
+        var hosts = Rows.Where(r => r.HostKey != "any").Select(r => r.CellId.Split('/')).Where(p => p.Length == 4).Select(p => p[0]).Distinct().Count();
+        if (hosts > 1)
+        {
+            return ToHostPivotMarkdown();
+        }
+
         var md = new StringBuilder();
         var imageOrder = Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
         var runnable = Rows.Where(r => r.HostKey != "any").ToList();
@@ -148,6 +154,73 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         Privilege.CapSysAdmin => 2,
         _ => 3,
     };
+
+    /// <summary>
+    /// The table for a run over several hosts: one section per image and daemon profile, one column per host (the
+    /// Debian release, its Docker and the cgroup mode), one row per set of flags.
+    /// </summary>
+    public string ToHostPivotMarkdown()
+    {
+        var md = new StringBuilder();
+        var imageOrder = Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
+        var runnable = Rows.Where(r => r.HostKey != "any").ToList();
+        static (int Release, int Mode) HostOrder(string host) => (
+            Array.FindIndex(Hosts.HostReleases.All.ToArray(), r => host.Contains($"-{r.Release}-", StringComparison.Ordinal)),
+            host.EndsWith("-v1", StringComparison.Ordinal) ? 0 : host.EndsWith("-hybrid", StringComparison.Ordinal) ? 1 : 2);
+        string HostOf(ReportRow row) => row.CellId.Split('/')[0];
+
+        var columns = runnable.Select(HostOf).Distinct().OrderBy(HostOrder).ToList();
+        var headers = columns.ToDictionary(
+            c => c,
+            c => runnable.Where(r => HostOf(r) == c && r.Verdict.Kind != VerdictKind.NotApplicable).Select(r => r.HostKey).FirstOrDefault() is { } key
+                ? HostHeader(c, key)
+                : c.Replace("vm-", string.Empty, StringComparison.Ordinal));
+        foreach (var section in runnable.GroupBy(r => (r.Image, r.SystemdVersion, r.Daemon)).OrderBy(g => imageOrder.GetValueOrDefault(g.Key.Image, int.MaxValue)).ThenBy(g => g.Key.Daemon, StringComparer.Ordinal))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"#### {section.Key.Image} (systemd {section.Key.SystemdVersion}), daemon profile `{section.Key.Daemon}`\n\n");
+            md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ").Append(string.Join(" | ", columns.Select(c => headers[c]))).Append(" |\n");
+            md.Append("|---|---|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+            var byRun = section.GroupBy(r => r.Run)
+                .OrderBy(g => g.Key.Remedy).ThenBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
+            foreach (var row in byRun)
+            {
+                var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
+                var run = row.Key;
+                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |");
+                foreach (var column in columns)
+                {
+                    var cell = row.FirstOrDefault(r => HostOf(r) == column);
+                    md.Append(' ').Append(cell is null ? " " : Short(cell.Verdict)).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
+        var notApplicableHosts = runnable.Where(r => r.Verdict.Kind == VerdictKind.NotApplicable).GroupBy(HostOf)
+            .Where(g => runnable.Where(r => HostOf(r) == g.Key).All(r => r.Verdict.Kind == VerdictKind.NotApplicable));
+        foreach (var host in notApplicableHosts)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- {host.Key}: {Escape(host.First().Verdict.Message ?? string.Empty)}\n");
+        }
+
+        foreach (var image in Images.Where(i => i.Reason is not null))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- {image.Name}: {Escape(image.Reason!)}\n");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"\n{Totals()}\n");
+        return md.ToString();
+    }
+
+    /// <summary>A host column's heading: release, cgroup mode and the Docker version measured there.</summary>
+    private static string HostHeader(string host, string hostKey)
+    {
+        var docker = hostKey.Split('_').FirstOrDefault(p => p.StartsWith("docker-", StringComparison.Ordinal))?["docker-".Length..].Split('+')[0] ?? "?";
+        return $"{host.Replace("vm-", string.Empty, StringComparison.Ordinal)} (Docker {docker})";
+    }
 
     private static string Short(Verdict verdict) => verdict.Kind switch
     {

@@ -1,5 +1,6 @@
 using SystemdMatrix.Engines;
 using SystemdMatrix.Model;
+using SystemdMatrix.Runs;
 using SystemdMatrix.Signatures;
 using SystemdMatrix.Snapshots;
 
@@ -18,10 +19,11 @@ public sealed class MatrixBootTests
     public static IEnumerable<TestCaseData> Cells()
     {
         var definition = BootEnvironment.Definition;
-        foreach (var cell in definition.Expand(definition.Find(BootEnvironment.MatrixName)))
+        foreach (var cell in BootEnvironment.MatrixNames.SelectMany(name => definition.Expand(definition.Find(name))).Distinct())
         {
             var name = cell.Aliases.Count > 0 ? $"{string.Join(",", cell.Aliases)} {cell.Id}" : cell.Id;
             var data = new TestCaseData(cell).SetName(name)
+                .SetCategory($"host:{cell.Host.Name}")
                 .SetCategory($"image:{cell.Image}")
                 .SetCategory($"daemon:{cell.Daemon.Name}")
                 .SetCategory($"cgroupns:{AxisNames.Of(cell.Run.Cgroupns)}")
@@ -39,7 +41,7 @@ public sealed class MatrixBootTests
     }
 
     [TestCaseSource(nameof(Cells))]
-    [CancelAfter(180_000)]
+    [CancelAfter(900_000)]
     public async Task Boots_as_approved(Cell cell, CancellationToken cancellationToken)
     {
         var image = await BootEnvironment.ImageAsync(cell.Image);
@@ -50,13 +52,15 @@ public sealed class MatrixBootTests
 
         // A whole daemon profile may be impossible here (the systemd driver without systemd as PID 1): decided from
         // what the machine is, before an engine is started for it.
-        var predicted = await SandboxEngine.PredictIdentityAsync(cell.Daemon, cancellationToken);
+        var predicted = cell.Host.Kind == HostKind.Vm
+            ? VmHosts.PredictIdentity(cell.Host, cell.Daemon)
+            : await SandboxEngine.PredictIdentityAsync(cell.Daemon, cancellationToken);
         if (BootEnvironment.Definition.NotApplicable(cell, predicted) is { } impossible)
         {
             Assert.Ignore($"not applicable on {predicted.Describe()}: {impossible.Message}");
         }
 
-        var session = await BootEnvironment.SessionAsync(cell.Daemon, [image.Facts!]);
+        var session = await BootEnvironment.SessionAsync(cell.Host, cell.Daemon, [image.Facts!]);
         if (BootEnvironment.Definition.NotApplicable(cell, session.Host) is { } notApplicable)
         {
             Assert.Ignore($"not applicable on {session.Host.Describe()}: {notApplicable.Message}");

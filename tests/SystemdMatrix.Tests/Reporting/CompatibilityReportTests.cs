@@ -59,13 +59,39 @@ public sealed class CompatibilityReportTests
     }
 
     [Test]
-    public void Readme_table_is_replaced_between_markers_only()
+    public void Readme_table_of_a_matrix_is_replaced_between_its_markers_only()
     {
-        var readme = $"# T\n\n{ReadmeTable.Begin}\nold\n{ReadmeTable.End}\n\ntail\n";
+        var readme = $"# T\n\n{ReadmeTable.Begin("full")}\nold\n{ReadmeTable.End("full")}\n\n{ReadmeTable.Begin("hosts")}\nkeep\n{ReadmeTable.End("hosts")}\n";
 
-        var updated = ReadmeTable.Replace(readme, "new table\n");
+        var updated = ReadmeTable.Replace(readme, "full", "new table\n");
 
-        Assert.That(updated, Is.EqualTo($"# T\n\n{ReadmeTable.Begin}\nnew table\n{ReadmeTable.End}\n\ntail\n"));
-        Assert.Throws<InvalidDataException>(() => ReadmeTable.Replace("no markers", "x"));
+        Assert.That(updated, Is.EqualTo($"# T\n\n{ReadmeTable.Begin("full")}\nnew table\n{ReadmeTable.End("full")}\n\n{ReadmeTable.Begin("hosts")}\nkeep\n{ReadmeTable.End("hosts")}\n"));
+        Assert.That(ReadmeTable.HasBlock(readme, "smoke"), Is.False);
+        Assert.Throws<InvalidDataException>(() => ReadmeTable.Replace("no markers", "full", "x"));
+    }
+
+    [Test]
+    public void A_report_over_several_hosts_has_one_column_per_host()
+    {
+        ReportRow Row(string host, string hostKey, Verdict verdict) => new(
+            $"{host}/img/default/k", RunProfile.Default.WithCgroupMount(CgroupMount.ReadOnlyBind), ["seed#1"], "img", "252", "VM", hostKey, "default", "f", "e", verdict, 1, 1);
+
+        var report = Report with
+        {
+            Images = [new ReportImage("img", "t", "252", "cached", null)],
+            Rows =
+            [
+                Row("vm-bullseye-hybrid", "vm-bullseye_docker-20.10.5+dfsg1_hybrid_cgroupfs", Verdict.Booted("running", [], ["Reached"])),
+                Row("vm-bullseye-v2", "vm-bullseye_docker-20.10.5+dfsg1_v2_cgroupfs", Verdict.Failed("cgroup-readonly", 255, ["Failed"])),
+                Row("vm-forky-v1", "vm-forky_docker-28.5.2_v1_cgroupfs", Verdict.NotApplicable("systemd 258 removed cgroup v1")),
+            ],
+        };
+
+        var md = report.ToPivotMarkdown();
+
+        Assert.That(md, Does.Contain("#### img (systemd 252), daemon profile `default`"));
+        Assert.That(md, Does.Contain("| bullseye-hybrid (Docker 20.10.5) | bullseye-v2 (Docker 20.10.5) | forky-v1 |"));
+        Assert.That(md, Does.Contain("| default | `:ro` bind | none | on (seed#1) | **booted** | `cgroup-readonly` | n/a |"));
+        Assert.That(md, Does.Contain("- vm-forky-v1: systemd 258 removed cgroup v1"));
     }
 }

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SystemdMatrix.BootTests.Cli;
+
+/// <summary>The systemd-matrix CLI (built beside the tests) run as a child process, its output collected.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static CliProcess Start(params string[] args)
+    {
+        var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "systemd-matrix.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[cli, "--root", BootEnvironment.Layout.Root, .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // Plain, wide output: the test reads progress lines, not a terminal rendering.
+        info.Environment["COLUMNS"] = "400";
+        info.Environment["NO_COLOR"] = "1";
+        var cliProcess = new CliProcess(Process.Start(info)!);
+        cliProcess._process.OutputDataReceived += (_, e) => cliProcess.Append(e.Data);
+        cliProcess._process.ErrorDataReceived += (_, e) => cliProcess.Append(e.Data);
+        cliProcess._process.BeginOutputReadLine();
+        cliProcess._process.BeginErrorReadLine();
+        return cliProcess;
+    }
+
+    public async Task<string> WaitForAsync(Regex pattern, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (pattern.Match(Output) is { Success: true } match)
+            {
+                return match.Groups["value"].Value;
+            }
+
+            if (_process.HasExited)
+            {
+                Assert.Fail($"the CLI exited ({_process.ExitCode}) before printing /{pattern}/:\n{Output}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SystemdMatrix.BootTests.Cli;
+using SystemdMatrix.Engines;
+using SystemdMatrix.Hosts;
+using SystemdMatrix.Images;
+using SystemdMatrix.Model;
+using SystemdMatrix.Processes;
+using SystemdMatrix.Runs;
+
+namespace SystemdMatrix.BootTests.Hosts;
+
+/// <summary>A real VM host: booted, inspected from outside, shut down, and reaped after a crash.</summary>
+[NonParallelizable]
+public sealed partial class VmEngineTests
+{
+    private static readonly HostSpec V2Host = new("vm-bullseye-v2", HostKind.Vm, "bullseye", HostCgroupMode.V2);
+
+    [Test]
+    [CancelAfter(900_000)]
+    public async Task A_v2_host_is_reachable_only_through_its_owner_only_socket_and_leaves_nothing_behind(CancellationToken cancellationToken)
+    {
+        VmPaths paths;
+        await using (var vm = await VmHosts.StartAsync(BootEnvironment.Layout, new ImageCache(ImageCache.DefaultRoot), V2Host, DaemonProfile.Default, "vm test", BootEnvironment.Log, cancellationToken))
+        {
+            paths = vm.Paths;
+            Assert.Multiple(() =>
+            {
+                Assert.That(vm.Identity.Kind, Is.EqualTo(HostKind.Vm));
+                Assert.That(vm.Identity.CgroupMode, Is.EqualTo(HostCgroupMode.V2), "measured from the host's own mount table");
+                Assert.That(vm.Identity.Release, Is.EqualTo("bullseye"));
+                Assert.That(vm.Identity.EngineVersion, Does.StartWith("20.10.5"), "Debian bullseye's docker.io");
+                Assert.That(vm.Identity.SystemdInit, Is.True);
+                Assert.That(vm.Info.CgroupVersion, Is.EqualTo("2"));
+                Assert.That(File.GetUnixFileMode(paths.StateDirectory), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+                Assert.That(File.GetUnixFileMode(paths.Socket), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the forwarded engine socket is owner-only");
+            });
+
+            // The forwarded port lives on loopback of the VM's own network namespace: nothing listens on it here.
+            Assert.That(ListeningTcpPorts(File.ReadAllLines("/proc/net/tcp")), Does.Not.Contain(int.Parse(HostImageFiles.DockerPort, CultureInfo.InvariantCulture)));
+            var qemu = Posix.AllPids().Select(Posix.CommandLine).Single(c => c.Count > 0 && c[0].EndsWith("qemu-system-x86_64", StringComparison.Ordinal) && c.Any(a => a.Contains(paths.Id, StringComparison.Ordinal)));
+            Assert.That(qemu, Has.Some.Contains("restrict=on,hostfwd=tcp:127.0.0.1:"));
+            var inside = File.ReadAllLines($"/proc/{Posix.AllPids().First(p => Posix.CommandLine(p).SequenceEqual(qemu))}/net/tcp");
+            Assert.That(ListeningTcpPorts(inside), Does.Contain(int.Parse(HostImageFiles.DockerPort, CultureInfo.InvariantCulture)), "inside the VM's namespace the port exists");
+        }
+
+        AssertNothingLeft(paths);
+    }
+
+    [Test]
+    [CancelAfter(600_000)]
+    public async Task After_a_kill_9_the_next_command_reaps_the_vm(CancellationToken cancellationToken)
+    {
+        await HostSet.EnsureAsync(BootEnvironment.Layout, [HostReleases.Find("bullseye")], new ImageCache(ImageCache.DefaultRoot), BootEnvironment.Log, cancellationToken);
+        string vmId;
+        using (var boot = CliProcess.Start("hosts", "boot", "--release", "bullseye", "--cgroup", "v2"))
+        {
+            vmId = await boot.WaitForAsync(VmBooting(), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            Posix.Signal(boot.Pid, Posix.SigKill);
+            await boot.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
+        var paths = VmPaths.For(vmId);
+        Assert.That(Posix.AllPids().Any(p => VmTeardown.IsOurs(p, paths)), Is.True, "a killed run cannot stop its VM; it must still be there to reap");
+
+        using var reap = CliProcess.Start("reap");
+        Assert.That(await reap.WaitForExitAsync(TimeSpan.FromSeconds(90), cancellationToken), Is.Zero, reap.Output);
+        Assert.That(reap.Output, Does.Contain($"reaped {vmId}"));
+        AssertNothingLeft(paths);
+    }
+
+    internal static IReadOnlyList<int> ListeningTcpPorts(IEnumerable<string> procNetTcp) =>
+        procNetTcp.Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 3 && f[3] == "0A")
+            .Select(f => int.Parse(f[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            .ToList();
+
+    private static void AssertNothingLeft(VmPaths paths)
+    {
+        Assert.That(Posix.AllPids().Where(p => VmTeardown.IsOurs(p, paths)), Is.Empty, "qemu or socat of the VM still running");
+        var namespaces = ProcessRunner.RunAsync("ip", ["netns", "list"]).GetAwaiter().GetResult().StandardOutput;
+        Assert.That(namespaces, Does.Not.Contain(paths.Namespace));
+        Assert.That(Directory.Exists(paths.StateDirectory) || Directory.Exists(paths.DataDirectory), Is.False);
+    }
+
+    [GeneratedRegex(@"booting VM (?<value>smx-vm-[0-9a-f]{8})")]
+    private static partial Regex VmBooting();
+}
