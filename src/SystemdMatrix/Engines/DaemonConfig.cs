@@ -15,35 +15,12 @@ public static class DaemonConfig
 
     public static JsonObject Build(DaemonProfile profile, SandboxPaths paths)
     {
-        var config = new JsonObject
-        {
-            ["bridge"] = "none",
-            ["iptables"] = false,
-            ["ip-forward"] = false,
-            ["ip-masq"] = false,
-            ["containerd-namespace"] = paths.ContainerdNamespace,
-            ["containerd-plugins-namespace"] = paths.ContainerdNamespace + "-plugins",
-            ["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(profile.CgroupDriver)}"),
-            // Owner-only access is enforced by the root-only state folder; the socket group is root too, so the
-            // machine's `docker` group gets no way in even if the folder's mode were loosened.
-            ["group"] = "root",
-            ["log-driver"] = "json-file",
-            ["log-opts"] = new JsonObject { ["max-size"] = "4m", ["max-file"] = "1" },
-            ["labels"] = new JsonArray($"{EngineLabel}={paths.Id}", $"org.systemd-matrix.profile={profile.Name}"),
-            // The sandbox only ever builds with the classic builder; BuildKit would need a separate component.
-            ["features"] = new JsonObject { ["buildkit"] = false },
-        };
-
-        if (profile.UsernsRemap)
-        {
-            config["userns-remap"] = "default";
-        }
-
-        if (profile.CgroupParent is not null)
-        {
-            config["cgroup-parent"] = profile.CgroupParent;
-        }
-
+        var config = ProfileSettings(profile, paths.Id);
+        config["containerd-namespace"] = paths.ContainerdNamespace;
+        config["containerd-plugins-namespace"] = paths.ContainerdNamespace + "-plugins";
+        // Owner-only access is enforced by the root-only state folder; the socket group is root too, so the
+        // machine's `docker` group gets no way in even if the folder's mode were loosened.
+        config["group"] = "root";
         return config;
     }
 
@@ -53,9 +30,17 @@ public static class DaemonConfig
     /// </summary>
     public static JsonObject BuildForVm(DaemonProfile profile, string vmId)
     {
+        var config = ProfileSettings(profile, vmId);
+        config["hosts"] = new JsonArray("fd://", "tcp://0.0.0.0:2375");
+        return config;
+    }
+
+    /// <summary>What every engine of a profile gets, wherever it runs: no networking to set up, the profile's cgroup
+    /// driver, remapping and parent, small logs, labels naming the engine and profile.</summary>
+    private static JsonObject ProfileSettings(DaemonProfile profile, string engineId)
+    {
         var config = new JsonObject
         {
-            ["hosts"] = new JsonArray("fd://", "tcp://0.0.0.0:2375"),
             ["bridge"] = "none",
             ["iptables"] = false,
             ["ip-forward"] = false,
@@ -63,7 +48,8 @@ public static class DaemonConfig
             ["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(profile.CgroupDriver)}"),
             ["log-driver"] = "json-file",
             ["log-opts"] = new JsonObject { ["max-size"] = "4m", ["max-file"] = "1" },
-            ["labels"] = new JsonArray($"{EngineLabel}={vmId}", $"org.systemd-matrix.profile={profile.Name}"),
+            ["labels"] = new JsonArray($"{EngineLabel}={engineId}", $"org.systemd-matrix.profile={profile.Name}"),
+            // The harness only ever builds with the classic builder; BuildKit would need a separate component.
             ["features"] = new JsonObject { ["buildkit"] = false },
         };
 

@@ -165,33 +165,12 @@ public sealed class SandboxEngine : IEngineHost
     private static Process LaunchDockerd(SandboxPaths paths)
     {
         var dockerd = ProcessRunner.FindExecutable("dockerd") ?? throw new PrerequisiteException(Prerequisites.Describe([Prerequisites.Dockerd]));
-
-        // setsid: its own session, so a terminal's Ctrl-C reaches the harness (which tears down in order) and not
-        // dockerd directly. sh only redirects output to the log file and execs; arguments pass through "$@", never
-        // through a shell string.
-        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var arg in (string[])["sh", "-c", "exec \"$0\" \"$@\" >>\"$SMX_LOG\" 2>&1", dockerd, .. DaemonConfig.DockerdArguments(paths)])
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
-
-        startInfo.Environment["SMX_LOG"] = paths.LogFile;
-        return Process.Start(startInfo) ?? throw new EngineStartException("could not start dockerd");
+        return ProcessRunner.StartDetached([], dockerd, DaemonConfig.DockerdArguments(paths), paths.LogFile);
     }
 
     private static async Task WaitUntilReadyAsync(EngineApi api, Process dockerd, SandboxPaths paths, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = timeout })
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<IOException>().Handle<System.Net.Sockets.SocketException>().Handle<NotReadyException>(),
-                BackoffType = DelayBackoffType.Constant,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxRetryAttempts = int.MaxValue,
-            })
-            .Build();
-
+        var pipeline = Readiness.Pipeline(timeout, TimeSpan.FromMilliseconds(100), typeof(NotReadyException));
         try
         {
             await pipeline.ExecuteAsync(

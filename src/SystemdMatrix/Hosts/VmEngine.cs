@@ -155,35 +155,14 @@ public sealed class VmEngine : IEngineHost
         "-no-reboot",
     ];
 
-    /// <summary>
-    /// Starts a program inside the VM's network namespace, in a session of its own (a terminal's Ctrl-C goes to the
-    /// harness, which shuts the VM down in order), its output appended to a log file.
-    /// </summary>
-    private static Process LaunchInNamespace(VmPaths paths, string logFile, string program, IReadOnlyList<string> arguments)
-    {
-        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var arg in (string[])["ip", "netns", "exec", paths.Namespace, "sh", "-c", "exec \"$0\" \"$@\" >>\"$SMX_LOG\" 2>&1", program, .. arguments])
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
-
-        startInfo.Environment["SMX_LOG"] = logFile;
-        return Process.Start(startInfo) ?? throw new EngineStartException($"could not start {program}");
-    }
+    /// <summary>Starts a program inside the VM's network namespace, detached from the terminal, output to a log file.</summary>
+    private static Process LaunchInNamespace(VmPaths paths, string logFile, string program, IReadOnlyList<string> arguments) =>
+        ProcessRunner.StartDetached(["ip", "netns", "exec", paths.Namespace], program, arguments, logFile);
 
     private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, TimeSpan timeout, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
     {
         var lastProgress = TimeSpan.Zero;
-        var pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = timeout })
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<IOException>().Handle<System.Net.Sockets.SocketException>().Handle<TaskCanceledException>(),
-                BackoffType = DelayBackoffType.Constant,
-                Delay = TimeSpan.FromMilliseconds(500),
-                MaxRetryAttempts = int.MaxValue,
-            })
-            .Build();
+        var pipeline = Readiness.Pipeline(timeout, TimeSpan.FromMilliseconds(500), typeof(TaskCanceledException));
         try
         {
             await pipeline.ExecuteAsync(

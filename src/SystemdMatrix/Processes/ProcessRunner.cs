@@ -65,34 +65,23 @@ public static class ProcessRunner
         using var process = new Process { StartInfo = startInfo };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) =>
+        DataReceivedEventHandler Collect(System.Text.StringBuilder into) => (_, e) =>
         {
             if (e.Data is null)
             {
                 return;
             }
 
-            lock (stdout)
+            lock (into)
             {
-                stdout.AppendLine(e.Data);
+                into.AppendLine(e.Data);
             }
 
             onOutputLine?.Invoke(e.Data);
         };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
 
-            lock (stderr)
-            {
-                stderr.AppendLine(e.Data);
-            }
-
-            onOutputLine?.Invoke(e.Data);
-        };
+        process.OutputDataReceived += Collect(stdout);
+        process.ErrorDataReceived += Collect(stderr);
 
         try
         {
@@ -143,6 +132,24 @@ public static class ProcessRunner
         var result = await RunAsync(fileName, arguments, environment, onOutputLine, standardInput, workingDirectory, cancellationToken)
             .ConfigureAwait(false);
         return result.Succeeded ? result : throw new ProcessFailedException(fileName, arguments, result);
+    }
+
+    /// <summary>
+    /// Starts a long-lived program (dockerd, qemu, socat) in a session of its own, so that a terminal's Ctrl-C reaches
+    /// the harness, which stops it in order, rather than the program directly. Its output is appended to a log file;
+    /// <paramref name="prefix"/> runs before it (for example <c>ip netns exec NAME</c>). Arguments pass through
+    /// <c>"$@"</c>, never through a shell string.
+    /// </summary>
+    public static Process StartDetached(IReadOnlyList<string> prefix, string program, IReadOnlyList<string> arguments, string logFile)
+    {
+        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in (string[])[.. prefix, "sh", "-c", "exec \"$0\" \"$@\" >>\"$SMX_LOG\" 2>&1", program, .. arguments])
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment["SMX_LOG"] = logFile;
+        return Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {program}");
     }
 
     /// <summary>Finds an executable on PATH (or the usual sbin folders, which a non-login root shell may lack).</summary>

@@ -94,13 +94,9 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
             md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ")
               .Append(remedies ? "remedy | " : string.Empty).Append(string.Join(" | ", columns.Select(c => $"{c.Image} ({c.SystemdVersion})"))).Append(" |\n");
             md.Append("|---|---|---|---|").Append(remedies ? "---|" : string.Empty).Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
-            var byRun = host.GroupBy(r => r.Run)
-                .OrderBy(g => g.Key.Remedy).ThenBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
-            foreach (var row in byRun)
+            foreach (var row in ByRun(host))
             {
-                var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
-                var run = row.Key;
-                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |{(remedies ? $" {RemedyLabel(run.Remedy)} |" : string.Empty)}");
+                md.Append(RunColumns(row, remedies));
                 foreach (var column in columns)
                 {
                     var cell = row.FirstOrDefault(r => r.Image == column.Image);
@@ -120,6 +116,21 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
 
         md.Append(CultureInfo.InvariantCulture, $"\n{Totals()}\n");
         return md.ToString();
+    }
+
+    /// <summary>Rows of a pivot: one per run profile, least to most unusual (remedies last), least privilege first.</summary>
+    private static IEnumerable<IGrouping<RunProfile, ReportRow>> ByRun(IEnumerable<ReportRow> rows) =>
+        rows.GroupBy(r => r.Run)
+            .OrderBy(g => g.Key.Remedy).ThenBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
+
+    /// <summary>The leading cells of a pivot row: the run profile's axes, with the aliases of its cells.</summary>
+    private static string RunColumns(IGrouping<RunProfile, ReportRow> row, bool remedies)
+    {
+        var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
+        var run = row.Key;
+        return $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}"
+               + (aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty) + " |"
+               + (remedies ? $" {RemedyLabel(run.Remedy)} |" : string.Empty);
     }
 
     /// <summary>How the columns read: what each value means as a flag is in the README's legend.</summary>
@@ -180,13 +191,9 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
             md.Append(CultureInfo.InvariantCulture, $"#### {section.Key.Image} (systemd {section.Key.SystemdVersion}), daemon profile `{section.Key.Daemon}`\n\n");
             md.Append("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | ").Append(string.Join(" | ", columns.Select(c => headers[c]))).Append(" |\n");
             md.Append("|---|---|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
-            var byRun = section.GroupBy(r => r.Run)
-                .OrderBy(g => g.Key.Remedy).ThenBy(g => g.Key.Cgroupns).ThenBy(g => g.Key.CgroupMount).ThenByDescending(g => g.Key.Tmpfs).ThenBy(g => PrivilegeOrder(g.Key.Privilege));
-            foreach (var row in byRun)
+            foreach (var row in ByRun(section))
             {
-                var aliases = row.SelectMany(r => r.Aliases).Distinct().Order(StringComparer.Ordinal).ToList();
-                var run = row.Key;
-                md.Append(CultureInfo.InvariantCulture, $"| {AxisNames.Of(run.Cgroupns)} | {MountLabel(run.CgroupMount)} | {PrivilegeLabel(run.Privilege)} | {(run.Tmpfs ? "on" : "off")}{(aliases.Count > 0 ? $" ({string.Join(", ", aliases)})" : string.Empty)} |");
+                md.Append(RunColumns(row, remedies: false));
                 foreach (var column in columns)
                 {
                     var cell = row.FirstOrDefault(r => HostOf(r) == column);
