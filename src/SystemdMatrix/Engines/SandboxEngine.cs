@@ -24,6 +24,18 @@ public sealed record SandboxEngineOptions(DaemonProfile Profile, string Purpose)
 public sealed class EngineStartException(string message) : Exception(message);
 
 /// <summary>
+/// The engine refused its own configuration (a daemon profile it does not accept) and did not start: a verdict about
+/// the profile, with the engine's message, not a failure of the harness.
+/// </summary>
+public sealed class EngineRefusedException(string engineMessage, HostIdentity host) : Exception($"the engine refused its configuration: {engineMessage}")
+{
+    public string EngineMessage { get; } = engineMessage;
+
+    /// <summary>The host as far as it is known without an answering engine.</summary>
+    public HostIdentity Host { get; } = host;
+}
+
+/// <summary>
 /// A <c>dockerd</c> the harness runs itself, as root, on a private socket with its own data-root, exec-root,
 /// pidfile and generated <c>daemon.json</c>. Disposing it removes everything it made.
 /// </summary>

@@ -63,6 +63,9 @@ public static class HostImageFiles
             # dockerd refuses a -H flag and a hosts list together.
             ExecStart=
             ExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock
+            # dockerd's own words reach the serial console too: when it refuses a daemon profile, the harness can
+            # say why instead of waiting for an engine that will never answer.
+            StandardError=journal+console
 
             """,
     };

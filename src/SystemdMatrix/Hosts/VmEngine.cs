@@ -93,7 +93,7 @@ public sealed class VmEngine : IEngineHost
             LaunchInNamespace(paths, paths.SocatLog, "socat", ["-t", "3600", $"UNIX-LISTEN:{paths.Socket},fork,mode=600,unlink-early", $"TCP:127.0.0.1:{HostImageFiles.DockerPort}"]);
 
             using var api = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10));
-            await WaitUntilReadyAsync(api, qemu, paths, options.ReadyTimeout, stopwatch, label, log, cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(api, qemu, paths, options, stopwatch, label, log, cancellationToken).ConfigureAwait(false);
             var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
             var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = new EngineEndpoint(new Uri($"unix://{paths.Socket}"), EngineApi.Negotiate(version.ApiVersion));
@@ -159,8 +159,9 @@ public sealed class VmEngine : IEngineHost
     private static Process LaunchInNamespace(VmPaths paths, string logFile, string program, IReadOnlyList<string> arguments) =>
         ProcessRunner.StartDetached(["ip", "netns", "exec", paths.Namespace], program, arguments, logFile);
 
-    private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, TimeSpan timeout, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
+    private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, VmOptions options, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
     {
+        var timeout = options.ReadyTimeout;
         var lastProgress = TimeSpan.Zero;
         var pipeline = Readiness.Pipeline(timeout, TimeSpan.FromMilliseconds(500), typeof(TaskCanceledException));
         try
@@ -168,6 +169,11 @@ public sealed class VmEngine : IEngineHost
             await pipeline.ExecuteAsync(
                 async ct =>
                 {
+                    if (DaemonRefusal(paths.Console) is { } refusal)
+                    {
+                        throw new EngineRefusedException(refusal, ExpectedIdentity(options));
+                    }
+
                     if (qemu.HasExited)
                     {
                         throw new EngineStartException($"qemu exited with {qemu.ExitCode} while VM {label} booted:\n{Tail(paths.QemuLog)}\n{Tail(paths.Console)}");
@@ -207,6 +213,37 @@ public sealed class VmEngine : IEngineHost
         args.AddRange(["--entrypoint", "cat", helperImage, "/proc/1/mountinfo"]);
         var result = await new DockerCli(endpoint).RunCheckedAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
         return HostCgroupProbe.Detect(result.StandardOutput.Split('\n'));
+    }
+
+    /// <summary>
+    /// What the host is, from its image and the options, for when its engine never answered: the engine version is
+    /// the docker.io package's upstream version, which is what dockerd reports.
+    /// </summary>
+    public static HostIdentity ExpectedIdentity(VmOptions options)
+    {
+        var package = options.Image.Facts.DockerVersion;
+        var engine = package.LastIndexOf('-') is var dash and > 0 ? package[..dash] : package;
+        return new HostIdentity(HostKind.Vm, engine, options.CgroupMode, options.Profile.CgroupDriver, options.Profile.UsernsRemap, options.Image.Facts.KernelVersion)
+        {
+            SystemdInit = true,
+            Init = "systemd",
+            Release = options.Release.Release,
+        };
+    }
+
+    /// <summary>dockerd's fatal start-up error, as it writes it: <c>failed to start daemon: …</c>.</summary>
+    internal static string? DaemonRefusal(string consoleFile)
+    {
+        try
+        {
+            return BootLog.Lines(File.ReadAllText(consoleFile))
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l, "failed to start daemon: (?<why>.*)$"))
+                .FirstOrDefault(m => m.Success)?.Groups["why"].Value.TrimEnd('"');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static string Tail(string file, int lines = 15)

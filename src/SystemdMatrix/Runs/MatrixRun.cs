@@ -153,9 +153,28 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
         var runnerOptions = hostSpec.Kind == HostKind.Vm ? VmHosts.RunnerOptions(options.Runner) : options.Runner;
-        await using var session = hostSpec.Kind == HostKind.Vm
-            ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
-            : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
+        BootSession session;
+        try
+        {
+            session = hostSpec.Kind == HostKind.Vm
+                ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
+                : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
+        }
+        catch (Engines.EngineRefusedException refused)
+        {
+            // The daemon would not start with this profile: every cell of it is refused, in the engine's words.
+            foreach (var cell in candidates)
+            {
+                var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, refused.Host.Describe(), refused.Host.Key, Verdict.EngineRefused(refused.EngineMessage));
+                rows.Add(row);
+                results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
+            }
+
+            log($"{where}: the engine refused the profile: {refused.EngineMessage}");
+            return;
+        }
+
+        await using var disposeSession = session;
         var host = session.Host;
 
         var toBoot = new List<Cell>();

@@ -39,6 +39,22 @@ public sealed class DaemonProfileTests
     }
 
     [Test]
+    [CancelAfter(900_000)]
+    public async Task The_systemd_driver_runs_on_a_host_whose_init_is_systemd_and_a_parent_that_is_not_a_slice_is_refused(CancellationToken cancellationToken)
+    {
+        var host = BootEnvironment.Definition.Hosts["vm-bullseye-v2"];
+        var image = await BootEnvironment.ImageAsync("debian-bookworm");
+
+        var slice = await BootEnvironment.SessionAsync(host, BootEnvironment.Definition.Daemons["systemd-driver-slice"], [image.Facts!]);
+        Assert.That(slice.Engine.Info.CgroupDriver, Is.EqualTo("systemd"));
+        Assert.That(slice.Host.SystemdInit, Is.True);
+
+        var refused = Assert.ThrowsAsync<EngineRefusedException>(() => BootEnvironment.SessionAsync(host, BootEnvironment.Definition.Daemons["systemd-driver-not-a-slice"], [image.Facts!]));
+        Assert.That(refused!.EngineMessage, Does.Contain("slice"), "dockerd's own reason");
+        await Task.CompletedTask.WaitAsync(cancellationToken);
+    }
+
+    [Test]
     [CancelAfter(180_000)]
     public async Task Two_profiles_run_at_the_same_time_without_clashing(CancellationToken cancellationToken)
     {

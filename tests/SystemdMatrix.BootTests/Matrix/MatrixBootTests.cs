@@ -60,7 +60,20 @@ public sealed class MatrixBootTests
             Assert.Ignore($"not applicable on {predicted.Describe()}: {impossible.Message}");
         }
 
-        var session = await BootEnvironment.SessionAsync(cell.Host, cell.Daemon, [image.Facts!]);
+        BootSession session;
+        try
+        {
+            session = await BootEnvironment.SessionAsync(cell.Host, cell.Daemon, [image.Facts!]);
+        }
+        catch (EngineRefusedException refused)
+        {
+            // The daemon would not start with this profile: the cell's verdict is that refusal, approved like any other.
+            var refusedOutcome = new Boot.CellOutcome(cell, image.Facts!.Tag, refused.Host, Verdict.EngineRefused(refused.EngineMessage), string.Empty, TimeSpan.Zero, [], string.Empty, 0);
+            var refusal = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, refused.Host), BootSnapshot.Render(refusedOutcome, image.Facts.SystemdVersion));
+            Assert.That(refusal.State, Is.EqualTo(SnapshotState.Matches), refusal.Describe());
+            return;
+        }
+
         if (BootEnvironment.Definition.NotApplicable(cell, session.Host) is { } notApplicable)
         {
             Assert.Ignore($"not applicable on {session.Host.Describe()}: {notApplicable.Message}");
