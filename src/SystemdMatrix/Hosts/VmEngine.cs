@@ -236,14 +236,28 @@ public sealed class VmEngine : IEngineHost
     {
         try
         {
-            return BootLog.Lines(File.ReadAllText(consoleFile))
-                .Select(l => System.Text.RegularExpressions.Regex.Match(l, "failed to start daemon: (?<why>.*)$"))
-                .FirstOrDefault(m => m.Success)?.Groups["why"].Value.TrimEnd('"');
+            return BootLog.Lines(File.ReadAllText(consoleFile)).Select(DaemonRefusalIn).FirstOrDefault(r => r is not null);
         }
         catch (IOException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The reason in one console line, whether journald printed dockerd's message as it is or inside logrus's
+    /// <c>msg="…"</c> (then with its inner quotes escaped).
+    /// </summary>
+    internal static string? DaemonRefusalIn(string line)
+    {
+        var logrus = System.Text.RegularExpressions.Regex.Match(line, "msg=\"failed to start daemon: (?<why>(?:[^\"\\\\]|\\\\.)*)\"");
+        if (logrus.Success)
+        {
+            return logrus.Groups["why"].Value.Replace("\\\"", "\"", StringComparison.Ordinal);
+        }
+
+        var plain = System.Text.RegularExpressions.Regex.Match(line, "failed to start daemon: (?<why>.*)$");
+        return plain.Success ? plain.Groups["why"].Value : null;
     }
 
     private static string Tail(string file, int lines = 15)

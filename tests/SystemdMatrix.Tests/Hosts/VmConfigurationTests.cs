@@ -88,4 +88,12 @@ public sealed class VmConfigurationTests
         Assert.That(cells.SelectMany(c => c.Aliases).Distinct(), Is.SupersetOf(definition.Seed.Select(s => s.Alias)));
         Assert.That(cells.Select(c => c.Host.CgroupMode), Is.All.EqualTo(HostCgroupMode.V2));
     }
+
+    [TestCase("[   31.2] dockerd[412]: failed to start daemon: cgroup-parent for systemd cgroup should be a valid slice named as \"xxx.slice\"", "cgroup-parent for systemd cgroup should be a valid slice named as \"xxx.slice\"")]
+    [TestCase("time=\"2026-12-01T17:10:00Z\" level=error msg=\"failed to start daemon: cgroup-parent should be a valid slice named as \\\"xxx.slice\\\"\"", "cgroup-parent should be a valid slice named as \"xxx.slice\"")]
+    [TestCase("[  OK  ] Started docker.service", null)]
+    public void The_daemons_refusal_is_read_from_the_console_as_dockerd_wrote_it(string line, string? expected)
+    {
+        Assert.That(VmEngine.DaemonRefusalIn(line), Is.EqualTo(expected));
+    }
 }
