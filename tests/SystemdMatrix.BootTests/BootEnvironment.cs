@@ -46,14 +46,19 @@ public sealed class BootEnvironment
     {
         foreach (var session in Sessions.Values.Where(s => s.IsValueCreated))
         {
+            BootSession started;
             try
             {
-                await (await session.Value).DisposeAsync();
+                started = await session.Value;
             }
-            catch (Exception ex) when (ex is EngineStartException or PrerequisiteException)
+            catch (Exception)
             {
-                // It never started; its failure was reported by the tests that needed it.
+                // It never started (missing prerequisite, engine refused its configuration, VM did not boot): the
+                // tests that needed it reported why, and the start cleaned up after itself.
+                continue;
             }
+
+            await started.DisposeAsync();
         }
     }
 

@@ -51,6 +51,28 @@ public static class EngineReaper
             }
         }
 
+        // userns-remap's mirrored exec-roots whose engine is gone entirely (its state folder was reaped or /run was
+        // cleaned by hand): nothing else names them any more.
+        foreach (var remappedRoot in SandboxPaths.RemappedRoots(stateRoot))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(remappedRoot, SandboxPaths.IdPrefix + "*"))
+            {
+                var id = Path.GetFileName(dir).Split('.')[0];
+                if (Directory.Exists(Path.Combine(stateRoot, id)))
+                {
+                    continue;
+                }
+
+                var removed = await EngineTeardown.TeardownAsync(SandboxPaths.For(id, stateRoot, dataRoot), cancellationToken).ConfigureAwait(false);
+                reaped.Add(new ReapedEngine(id, "remapped exec-root left without its engine", removed));
+            }
+
+            if (!Directory.EnumerateFileSystemEntries(remappedRoot).Any())
+            {
+                Directory.Delete(remappedRoot);
+            }
+        }
+
         return reaped;
     }
 

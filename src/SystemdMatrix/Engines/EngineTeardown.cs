@@ -52,7 +52,8 @@ public static class EngineTeardown
         }
 
         // 4. Mounts under our folders, deepest first (overlay merges, netns files, the data-root's own bind).
-        var unmounted = await UnmountUnderAsync([paths.DataRoot, paths.StateDirectory], cancellationToken).ConfigureAwait(false);
+        var remapped = paths.RemappedStateDirectories();
+        var unmounted = await UnmountUnderAsync([paths.DataRoot, paths.StateDirectory, .. remapped], cancellationToken).ConfigureAwait(false);
         if (unmounted > 0)
         {
             done.Add($"{unmounted.ToString(CultureInfo.InvariantCulture)} mounts");
@@ -60,7 +61,7 @@ public static class EngineTeardown
 
         // 5. The folders, unless something is still mounted below them: a recursive delete must never walk into a
         //    mount it does not own.
-        foreach (var dir in paths.KeepDataRoot ? [paths.StateDirectory] : new[] { paths.DataRoot, paths.StateDirectory })
+        foreach (var dir in (paths.KeepDataRoot ? [paths.StateDirectory] : new[] { paths.DataRoot, paths.StateDirectory }).Concat(remapped))
         {
             var stillMounted = MountPointsUnder([dir]);
             if (stillMounted.Count > 0)

@@ -40,6 +40,38 @@ public sealed record SandboxPaths(string Id, string StateDirectory, string DataR
 
     public string LogFile => Path.Combine(StateDirectory, "dockerd.log");
 
+    /// <summary>
+    /// dockerd with userns-remap mirrors its exec-root for the remapped root beside the state root:
+    /// <c>&lt;state root&gt;.&lt;uid&gt;.&lt;gid&gt;/&lt;id&gt;.&lt;uid&gt;.&lt;gid&gt;/exec.&lt;uid&gt;.&lt;gid&gt;/…</c>. Those folders are ours too.
+    /// </summary>
+    public IReadOnlyList<string> RemappedStateDirectories()
+    {
+        var stateRoot = Path.GetDirectoryName(StateDirectory);
+        if (stateRoot is null)
+        {
+            return [];
+        }
+
+        return RemappedRoots(stateRoot)
+            .SelectMany(remappedRoot => Directory.EnumerateDirectories(remappedRoot).Where(dir => Path.GetFileName(dir).StartsWith(Id + ".", StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>The <c>&lt;state root&gt;.&lt;uid&gt;.&lt;gid&gt;</c> folders beside a state root.</summary>
+    public static IReadOnlyList<string> RemappedRoots(string stateRoot)
+    {
+        var parent = Path.GetDirectoryName(stateRoot);
+        if (parent is null || !Directory.Exists(parent))
+        {
+            return [];
+        }
+
+        // Not a "name.*" search pattern: .NET keeps Win32 semantics, where that also matches "name" itself.
+        var prefix = Path.GetFileName(stateRoot) + ".";
+        return Directory.EnumerateDirectories(parent).Where(dir => Path.GetFileName(dir).StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+
     /// <summary>The containerd namespace; unique per engine so engines sharing a system containerd never see each other.</summary>
     public string ContainerdNamespace => Id;
 }

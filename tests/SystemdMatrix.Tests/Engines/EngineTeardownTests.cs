@@ -52,16 +52,27 @@ public sealed class EngineTeardownTests
             new EngineRecord(dead.Id, "test", "default", 1, 1, dead.StateDirectory, dead.DataRoot, DateTimeOffset.UtcNow).Write();
             EngineRecord.ForCurrentProcess(live, "test", "default").Write();
 
+            // What dockerd with userns-remap leaves beside the state root, for both engines and for one long gone.
+            var remappedRoot = state + ".100000.100000";
+            foreach (var id in new[] { dead.Id, live.Id, "smx-0ld0ld00" })
+            {
+                Directory.CreateDirectory(Path.Combine(remappedRoot, id + ".100000.100000", "exec.100000.100000", "containerd.100000.100000"));
+            }
+
             var reaped = await EngineReaper.ReapAsync(state, data);
 
-            Assert.That(reaped.Select(r => r.Id), Is.EqualTo(new[] { "smx-deadbeef" }));
+            Assert.That(reaped.Select(r => r.Id), Is.EquivalentTo(new[] { "smx-deadbeef", "smx-0ld0ld00" }));
             Assert.That(Directory.Exists(dead.StateDirectory) || Directory.Exists(dead.DataRoot), Is.False);
             Assert.That(Directory.Exists(live.StateDirectory) && Directory.Exists(live.DataRoot), Is.True);
+            Assert.That(Directory.EnumerateDirectories(remappedRoot).Select(Path.GetFileName), Is.EqualTo(new[] { live.Id + ".100000.100000" }));
+            Assert.That(live.RemappedStateDirectories(), Is.EqualTo(new[] { Path.Combine(remappedRoot, live.Id + ".100000.100000") }));
         }
         finally
         {
-            Directory.Delete(state, recursive: true);
-            Directory.Delete(data, recursive: true);
+            foreach (var dir in new[] { state, data, state + ".100000.100000" }.Where(Directory.Exists))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 }
