@@ -49,7 +49,8 @@ internal static class HostsCommand
         var release = new Option<string>("--release") { Description = "The Debian release of the host.", DefaultValueFactory = _ => "bullseye" };
         var mode = new Option<string>("--cgroup") { Description = "The host's cgroup mode: v1, hybrid or v2.", DefaultValueFactory = _ => "v2" };
         var profile = new Option<string>("--profile") { Description = "The daemon profile from matrix/matrices.json.", DefaultValueFactory = _ => "default" };
-        var command = new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile };
+        var analyze = new Option<bool>("--analyze") { Description = "Also print where the guest's boot time went (systemd-analyze time, critical chain to docker.service, slowest units)." };
+        var command = new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile, analyze };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -59,9 +60,15 @@ internal static class HostsCommand
             var cache = new ImageCache(ImageCache.DefaultRoot);
             var (_, image, _) = (await HostSet.EnsureAsync(layout, [hostRelease], cache, Out.Log, ct))[0];
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await using (var vm = await VmEngine.StartAsync(new VmOptions(hostRelease, cgroup, daemon, image, "hosts boot"), image.Facts.Preloaded.Count > 0 ? image.Facts.Preloaded[0].Split(' ')[0] : "systemd-matrix/debian:bookworm", Out.Log, ct))
+            await using (var vm = await VmEngine.StartAsync(new VmOptions(hostRelease, cgroup, daemon, image, "hosts boot"), Out.Log, ct))
             {
-                Out.Log($"{vm.Identity.Describe()}; kernel {vm.Identity.KernelVersion}; {vm.Identity.Accelerator}; ready after {watch.Elapsed.TotalSeconds:0.0} s; shutting down");
+                Out.Log($"{vm.Identity.Describe()}; kernel {vm.Identity.KernelVersion}; {vm.Identity.Accelerator}; ready after {watch.Elapsed.TotalSeconds:0.0} s");
+                if (result.GetValue(analyze))
+                {
+                    Console.WriteLine(await vm.AnalyzeBootAsync(ct));
+                }
+
+                Out.Log("shutting down");
                 watch.Restart();
             }
 

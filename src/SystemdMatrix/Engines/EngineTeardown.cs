@@ -77,6 +77,15 @@ public static class EngineTeardown
             }
         }
 
+        // The remapped roots themselves once no engine uses them; another engine's files keep theirs.
+        foreach (var remappedRoot in remapped.Select(Path.GetDirectoryName).OfType<string>().Distinct())
+        {
+            if (Directory.Exists(remappedRoot) && !Directory.EnumerateFileSystemEntries(remappedRoot).Any())
+            {
+                Directory.Delete(remappedRoot);
+            }
+        }
+
         return done;
     }
 

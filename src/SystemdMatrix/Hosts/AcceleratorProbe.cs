@@ -7,7 +7,7 @@ namespace SystemdMatrix.Hosts;
 /// KVM when a test boot proves it works, TCG emulation otherwise. The test boot starts the host kernel with an init
 /// that fails at once: a working accelerator prints the kernel's banner and panics within seconds; a broken one (as on
 /// the machines this project is built on, where /dev/kvm exists but boots nothing) prints nothing. Decided once per
-/// process; <c>SYSTEMD_MATRIX_ACCEL=kvm|tcg</c> decides instead.
+/// process and remembered until the machine restarts; <c>SYSTEMD_MATRIX_ACCEL=kvm|tcg</c> decides instead.
 /// </summary>
 public static class AcceleratorProbe
 {
@@ -31,16 +31,50 @@ public static class AcceleratorProbe
                 return _decided;
             }
 
+            var bootId = File.Exists(BootIdFile) ? File.ReadAllText(BootIdFile).Trim() : null;
+            if (bootId is not null && ReadRecorded(bootId) is { } recorded)
+            {
+                _decided = recorded;
+                log($"VM accelerator: {_decided} (decided by a test boot earlier since this machine started; {RecordFile})");
+                return _decided;
+            }
+
             _decided = File.Exists("/dev/kvm") && await KvmBootsAsync(kernel, initrd, cancellationToken).ConfigureAwait(false) ? "kvm" : "tcg";
             log(_decided == "kvm"
                 ? "VM accelerator: kvm (a test boot worked)"
                 : $"VM accelerator: tcg emulation ({(File.Exists("/dev/kvm") ? "/dev/kvm did not boot a test kernel" : "no /dev/kvm")})");
+            if (bootId is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(RecordFile)!);
+                File.WriteAllText(RecordFile, $"{bootId} {_decided}\n");
+            }
+
             return _decided;
         }
         finally
         {
             Gate.Release();
         }
+    }
+
+    private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
+
+    /// <summary>
+    /// The test boot's answer, kept until the machine restarts (a new boot id): whether KVM works does not change while
+    /// it runs, and the probe costs 10 seconds when it does not.
+    /// </summary>
+    public static string RecordFile =>
+        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ACCEL_RECORD") ?? "/run/systemd-matrix/accelerator";
+
+    internal static string? ReadRecorded(string bootId)
+    {
+        if (!File.Exists(RecordFile))
+        {
+            return null;
+        }
+
+        var fields = File.ReadAllText(RecordFile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return fields.Length == 2 && fields[0] == bootId && fields[1] is "kvm" or "tcg" ? fields[1] : null;
     }
 
     private static async Task<bool> KvmBootsAsync(string kernel, string initrd, CancellationToken cancellationToken)

@@ -25,6 +25,14 @@ public sealed record HostImage(string Folder, HostImageFacts Facts)
     public string Kernel => Path.Combine(Folder, "vmlinuz");
 
     public string Initrd => Path.Combine(Folder, "initrd.img");
+
+    /// <summary>
+    /// A test image already in the host's docker, for the harness's own looks at the host (its mount table, its boot
+    /// time); every host image has at least one.
+    /// </summary>
+    public string HelperImage => Facts.Preloaded.Count > 0
+        ? Facts.Preloaded[0].Split(' ')[0]
+        : throw new InvalidOperationException($"host image {Facts.Release} has no test image preloaded");
 }
 
 /// <summary>

@@ -31,9 +31,10 @@ public sealed class VmEngine : IEngineHost
 {
     private int _disposed;
 
-    private VmEngine(VmPaths paths, DaemonProfile profile, EngineEndpoint endpoint, EngineInfo info, HostIdentity identity)
+    private VmEngine(VmPaths paths, DaemonProfile profile, EngineEndpoint endpoint, EngineInfo info, HostIdentity identity, string helperImage)
     {
         Paths = paths;
+        HelperImage = helperImage;
         Profile = profile;
         Endpoint = endpoint;
         Info = info;
@@ -41,6 +42,9 @@ public sealed class VmEngine : IEngineHost
     }
 
     public VmPaths Paths { get; }
+
+    /// <summary>A test image in the host's docker that the harness uses to look at the host itself.</summary>
+    public string HelperImage { get; }
 
     public string Id => Paths.Id;
 
@@ -59,8 +63,7 @@ public sealed class VmEngine : IEngineHost
         return $"root=/dev/vda rw console=ttyS0 panic=-1 fsck.mode=skip mitigations=off systemd.show_status=1 {release.CgroupArguments(mode)} smx.daemon={daemon}";
     }
 
-    /// <param name="helperImage">An image preloaded in the host, used to read the host's mount table.</param>
-    public static async Task<VmEngine> StartAsync(VmOptions options, string helperImage, Action<string> log, CancellationToken cancellationToken)
+    public static async Task<VmEngine> StartAsync(VmOptions options, Action<string> log, CancellationToken cancellationToken)
     {
         Prerequisites.Require(HostImageBuilder.Requirements);
         foreach (var reaped in await VmReaper.ReapAsync(cancellationToken).ConfigureAwait(false))
@@ -97,7 +100,7 @@ public sealed class VmEngine : IEngineHost
             var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
             var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = new EngineEndpoint(new Uri($"unix://{paths.Socket}"), EngineApi.Negotiate(version.ApiVersion));
-            var mode = await MeasureCgroupModeAsync(endpoint, helperImage, options.Profile, cancellationToken).ConfigureAwait(false);
+            var mode = await MeasureCgroupModeAsync(endpoint, options.Image.HelperImage, options.Profile, cancellationToken).ConfigureAwait(false);
             var identity = new HostIdentity(
                 HostKind.Vm,
                 info.ServerVersion,
@@ -112,7 +115,7 @@ public sealed class VmEngine : IEngineHost
                 throw new EngineStartException($"VM {label} booted with cgroup {AxisNames.Of(mode)}, not {AxisNames.Of(options.CgroupMode)} as its kernel command line asked");
             }
 
-            return new VmEngine(paths, options.Profile, endpoint, info, identity);
+            return new VmEngine(paths, options.Profile, endpoint, info, identity, options.Image.HelperImage);
         }
         catch
         {
@@ -196,6 +199,25 @@ public sealed class VmEngine : IEngineHost
         {
             throw new EngineStartException($"VM {label}: no engine after {timeout.TotalSeconds:0} s:\n{Tail(paths.Console)}");
         }
+    }
+
+    /// <summary>
+    /// Where the guest's boot time went, in systemd's own words: <c>systemd-analyze time</c>, the critical chain to
+    /// docker.service, the slowest units and the engine's own log of its start. Read from the host's PID 1 through a privileged helper container.
+    /// </summary>
+    public async Task<string> AnalyzeBootAsync(CancellationToken cancellationToken)
+    {
+        var args = new List<string> { "run", "--rm", "--network", "none", "--pid=host", "--privileged", "--label", $"{CellRunner.CellLabel}=host-probe" };
+        if (Profile.UsernsRemap)
+        {
+            args.Add("--userns=host");
+        }
+
+        const string script = "systemd-analyze time; echo; systemd-analyze critical-chain docker.service; echo; systemd-analyze blame | head -n 15; echo; "
+            + "journalctl -b -u docker.service -o short-monotonic --no-pager | head -n 60";
+        args.AddRange(["--entrypoint", "nsenter", HelperImage, "-t", "1", "-m", "--", "sh", "-c", script]);
+        var result = await new DockerCli(Endpoint).RunCheckedAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.StandardOutput.TrimEnd();
     }
 
     /// <summary>

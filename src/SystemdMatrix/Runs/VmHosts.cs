@@ -37,7 +37,6 @@ public static class VmHosts
     {
         var release = HostReleases.Find(host.Release!);
         var (_, image, _) = (await HostSet.EnsureAsync(layout, [release], cache, log, cancellationToken).ConfigureAwait(false))[0];
-        var helper = image.Facts.Preloaded.Count > 0 ? image.Facts.Preloaded[0].Split(' ')[0] : throw new InvalidOperationException($"host image {release.Release} has no test image preloaded");
-        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose), helper, log, cancellationToken).ConfigureAwait(false);
+        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose), log, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -42,6 +42,12 @@ public sealed partial class VmEngineTests
             Assert.That(qemu, Has.Some.Contains("restrict=on,hostfwd=tcp:127.0.0.1:"));
             var inside = File.ReadAllLines($"/proc/{Posix.AllPids().First(p => Posix.CommandLine(p).SequenceEqual(qemu))}/net/tcp");
             Assert.That(ListeningTcpPorts(inside), Does.Contain(int.Parse(HostImageFiles.DockerPort, CultureInfo.InvariantCulture)), "inside the VM's namespace the port exists");
+
+            // The guest's own account of its boot: dockerd started without its 15-second warning pause for a TCP
+            // port that does not say --tls=false.
+            var analysis = await vm.AnalyzeBootAsync(cancellationToken);
+            Assert.That(analysis, Does.Contain("Startup finished in").And.Contain("docker.service"));
+            Assert.That(analysis, Does.Contain("API listen on").And.Not.Contain("intentionally being slowed down"), analysis);
         }
 
         AssertNothingLeft(paths);
