@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using SystemdMatrix.Engines;
 using SystemdMatrix.Images;
@@ -58,6 +59,8 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
         ["files"] = HostImageFiles.Fingerprint(),
         ["images"] = string.Join(',', images.OrderBy(i => i.Name, StringComparer.Ordinal).Select(i => $"{i.Name}@{i.RecipeHash}")),
         ["remap"] = $"{remap.FirstUid}:{remap.FirstGid}",
+        // The image is booted once (cgroup v2, default profile) and keeps what that boot wrote.
+        ["firstBoot"] = "v2/default",
     });
 
     public HostImage? TryGetCached(HostRelease release, string key)
@@ -130,6 +133,24 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
                 remap.FirstUid,
                 DateTimeOffset.UtcNow);
             await File.WriteAllTextAsync(Path.Combine(staging, "host.json"), JsonSerializer.Serialize(facts, JsonOptions), cancellationToken).ConfigureAwait(false);
+
+            // Boot it once and keep what that boot wrote. A first boot does work no later boot needs to repeat:
+            // AppArmor compiles its policy for the guest kernel (trixie and forky ship about a hundred profiles, 20 s
+            // under emulation), systemd runs its first-boot units, dockerd initialises its stores. Every VM booted later
+            // starts from a copy-on-write overlay of this disk, so without this each would pay for all of it again.
+            log($"{label}: first boot, so that every later boot starts warm");
+            var firstBoot = Stopwatch.StartNew();
+            var vm = await VmEngine.StartAsync(new VmOptions(release, HostCgroupMode.V2, DaemonProfile.Default, new HostImage(staging, facts), $"first boot of host image {release.Release}"), log, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await vm.PowerDownKeepingChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await vm.DisposeAsync().ConfigureAwait(false);
+            }
+
+            log($"{label}: first boot done and kept in {firstBoot.Elapsed.TotalSeconds:0} s");
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
             Directory.Move(staging, final);
             log($"{label}: built (docker.io {facts.DockerVersion}, systemd {facts.SystemdVersion}, kernel {facts.KernelVersion})");

@@ -125,6 +125,23 @@ public sealed class VmEngine : IEngineHost
         }
     }
 
+    /// <summary>
+    /// Powers the guest down cleanly and folds what the boot wrote into the disk it booted from, then removes the VM.
+    /// Only for a host image's first boot, which runs on the image's own staging copy and no other VM.
+    /// </summary>
+    public async Task PowerDownKeepingChangesAsync(CancellationToken cancellationToken)
+    {
+        var pid = int.Parse(File.ReadAllText(Paths.QemuPid).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        if (!await QmpClient.SendAsync(Paths.QmpSocket, "system_powerdown", cancellationToken).ConfigureAwait(false)
+            || !await EngineTeardown.WaitForExitAsync(pid, TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false))
+        {
+            throw new EngineStartException($"VM {Paths.Id} did not power down within 3 minutes; what its boot wrote is not kept:\n{Tail(Paths.Console)}");
+        }
+
+        await ProcessRunner.RunCheckedAsync("qemu-img", ["commit", "-q", Paths.Overlay], cancellationToken: cancellationToken).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
