@@ -67,7 +67,13 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
     {
         var folder = Path.Combine(cache.Root, "hosts", $"{release.Release}-{key}");
         var facts = Path.Combine(folder, "host.json");
-        return File.Exists(facts) ? new HostImage(folder, JsonSerializer.Deserialize<HostImageFacts>(File.ReadAllText(facts), JsonOptions)!) : null;
+        if (!File.Exists(facts))
+        {
+            return null;
+        }
+
+        ImageCache.MarkUsed(folder);
+        return new HostImage(folder, JsonSerializer.Deserialize<HostImageFacts>(File.ReadAllText(facts), JsonOptions)!);
     }
 
     public async Task<(HostImage Image, bool Cached)> EnsureAsync(HostRelease release, IReadOnlyList<ImageFacts> images, Action<string> log, CancellationToken cancellationToken)
@@ -75,6 +81,11 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
         Prerequisites.Require(Requirements);
         var remap = await UsernsRemapSetup.EnsureAsync(_ => { }, cancellationToken).ConfigureAwait(false);
         var key = Key(release, images, remap);
+        foreach (var pruned in cache.PruneSuperseded("hosts", release.Release, key, ImageCache.SupersededIdle))
+        {
+            log($"host {release.Release}: removed {pruned} (an earlier recipe, unused for {ImageCache.SupersededIdle.TotalHours:0} h)");
+        }
+
         if (TryGetCached(release, key) is { } cached)
         {
             return (cached, true);

@@ -56,6 +56,11 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
             : $"rootfs:{RecipeHash.ForRootfs(release, mirrors.For(image.Distro)!)}";
         var key = RecipeHash.ForImage(image, dockerfile, source.Value, baseIdentity);
 
+        foreach (var pruned in cache.PruneSuperseded("images", image.Name, key, ImageCache.SupersededIdle))
+        {
+            log($"{image.Name}: removed {pruned} (an earlier recipe, unused for {ImageCache.SupersededIdle.TotalHours:0} h)");
+        }
+
         if (cache.TryGetImage(image, key) is { } cached)
         {
             return new ImageStatus(image, ImageState.Cached, cached, null, source);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace SystemdMatrix.Images;
 
@@ -41,7 +42,9 @@ public sealed class ImageCache(string root)
 
         try
         {
-            return JsonSerializer.Deserialize<ImageFacts>(File.ReadAllText(facts), JsonOptions);
+            var found = JsonSerializer.Deserialize<ImageFacts>(File.ReadAllText(facts), JsonOptions);
+            MarkUsed(facts);
+            return found;
         }
         catch (JsonException)
         {
@@ -93,6 +96,67 @@ public sealed class ImageCache(string root)
                 }
 
                 removed.Add(entry);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>How long a superseded entry is kept after its last use: a run from an older checkout may still need it.</summary>
+    public static TimeSpan SupersededIdle { get; } = TimeSpan.FromHours(1);
+
+    /// <summary>Records that a run used a cache entry now (its facts file, or its folder), so pruning leaves it alone for a while.</summary>
+    public static void MarkUsed(string entry)
+    {
+        if (Directory.Exists(entry))
+        {
+            Directory.SetLastWriteTimeUtc(entry, DateTime.UtcNow);
+        }
+        else if (File.Exists(entry))
+        {
+            File.SetLastWriteTimeUtc(entry, DateTime.UtcNow);
+        }
+    }
+
+    /// <summary>
+    /// Removes the entries of one artefact (<c>KIND/NAME-KEY.tar|.json</c> or a folder <c>KIND/NAME-KEY/</c>) that a newer
+    /// recipe, <paramref name="currentKey"/>, superseded and that no run has used for <paramref name="idle"/>.
+    /// Without this every recipe change leaves gigabytes behind (a host image is about 3 GB).
+    /// </summary>
+    public IReadOnlyList<string> PruneSuperseded(string kind, string name, string currentKey, TimeSpan idle)
+    {
+        var dir = Path.Combine(Root, kind);
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        var entry = new Regex($"^{Regex.Escape(name)}-(?<key>[0-9a-f]{{16}})(\\.tar|\\.json)?$", RegexOptions.CultureInvariant);
+        var removed = new List<string>();
+        var byKey = Directory.EnumerateFileSystemEntries(dir)
+            .Select(path => (Path: path, Match: entry.Match(Path.GetFileName(path))))
+            .Where(e => e.Match.Success && e.Match.Groups["key"].Value != currentKey)
+            .GroupBy(e => e.Match.Groups["key"].Value, e => e.Path);
+        foreach (var superseded in byKey)
+        {
+            var lastUsed = superseded.Max(path => Directory.Exists(path) ? Directory.GetLastWriteTimeUtc(path) : File.GetLastWriteTimeUtc(path));
+            if (DateTime.UtcNow - lastUsed < idle)
+            {
+                continue;
+            }
+
+            foreach (var path in superseded)
+            {
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+                else
+                {
+                    File.Delete(path);
+                }
+
+                removed.Add(path);
             }
         }
 
