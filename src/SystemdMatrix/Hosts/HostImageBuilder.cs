@@ -151,14 +151,9 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
             // starts from a copy-on-write overlay of this disk, so without this each would pay for all of it again.
             log($"{label}: first boot, so that every later boot starts warm");
             var firstBoot = Stopwatch.StartNew();
-            var vm = await VmEngine.StartAsync(new VmOptions(release, HostCgroupMode.V2, DaemonProfile.Default, new HostImage(staging, facts), $"first boot of host image {release.Release}"), log, cancellationToken).ConfigureAwait(false);
-            try
+            await using (var vm = await VmEngine.StartAsync(new VmOptions(release, HostCgroupMode.V2, DaemonProfile.Default, new HostImage(staging, facts), $"first boot of host image {release.Release}"), log, cancellationToken).ConfigureAwait(false))
             {
                 await vm.PowerDownKeepingChangesAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await vm.DisposeAsync().ConfigureAwait(false);
             }
 
             log($"{label}: first boot done and kept in {firstBoot.Elapsed.TotalSeconds:0} s");

@@ -126,8 +126,8 @@ public sealed class VmEngine : IEngineHost
     }
 
     /// <summary>
-    /// Powers the guest down cleanly and folds what the boot wrote into the disk it booted from, then removes the VM.
-    /// Only for a host image's first boot, which runs on the image's own staging copy and no other VM.
+    /// Powers the guest down cleanly and folds what the boot wrote into the disk it booted from; disposing then
+    /// removes the rest of the VM. Only for a host image's first boot, which runs on the image's own staging copy and no other VM.
     /// </summary>
     public async Task PowerDownKeepingChangesAsync(CancellationToken cancellationToken)
     {
@@ -139,7 +139,6 @@ public sealed class VmEngine : IEngineHost
         }
 
         await ProcessRunner.RunCheckedAsync("qemu-img", ["commit", "-q", Paths.Overlay], cancellationToken: cancellationToken).ConfigureAwait(false);
-        await DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
