@@ -131,8 +131,8 @@ public sealed class VmEngine : IEngineHost
     /// </summary>
     public async Task PowerDownKeepingChangesAsync(CancellationToken cancellationToken)
     {
-        var pid = int.Parse(File.ReadAllText(Paths.QemuPid).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        if (!await QmpClient.SendAsync(Paths.QmpSocket, "system_powerdown", cancellationToken).ConfigureAwait(false)
+        if (VmTeardown.ReadPid(Paths.QemuPid) is not { } pid
+            || !await QmpClient.SendAsync(Paths.QmpSocket, "system_powerdown", cancellationToken).ConfigureAwait(false)
             || !await EngineTeardown.WaitForExitAsync(pid, TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false))
         {
             throw new EngineStartException($"VM {Paths.Id} did not power down within 3 minutes; what its boot wrote is not kept:\n{Tail(Paths.Console)}");

@@ -62,7 +62,7 @@ public static class VmTeardown
     public static bool IsOurs(int pid, VmPaths paths) =>
         Posix.CommandLine(pid).Any(arg => arg.Contains(paths.StateDirectory, StringComparison.Ordinal) || arg.Contains(paths.DataDirectory, StringComparison.Ordinal));
 
-    private static int? ReadPid(string file)
+    internal static int? ReadPid(string file)
     {
         try
         {

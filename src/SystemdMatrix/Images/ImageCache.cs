@@ -86,15 +86,7 @@ public sealed class ImageCache(string root)
             var parts = Path.GetFileName(entry).Split('.');
             if (parts.Length >= 3 && int.TryParse(parts[^2], out var pid) && pid != Environment.ProcessId && !Processes.Posix.IsAlive(pid))
             {
-                if (Directory.Exists(entry))
-                {
-                    Directory.Delete(entry, recursive: true);
-                }
-                else
-                {
-                    File.Delete(entry);
-                }
-
+                DeleteEntry(entry);
                 removed.Add(entry);
             }
         }
@@ -147,20 +139,25 @@ public sealed class ImageCache(string root)
 
             foreach (var path in superseded)
             {
-                if (Directory.Exists(path))
-                {
-                    Directory.Delete(path, recursive: true);
-                }
-                else
-                {
-                    File.Delete(path);
-                }
-
+                DeleteEntry(path);
                 removed.Add(path);
             }
         }
 
         return removed;
+    }
+
+    /// <summary>Removes a cache entry, whether it is a file (an archive, its facts) or a folder (a host image).</summary>
+    private static void DeleteEntry(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            File.Delete(path);
+        }
     }
 
     private static void WriteAtomically(string path, string content)
