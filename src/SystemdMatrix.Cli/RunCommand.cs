@@ -16,11 +16,22 @@ internal static class RunCommand
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
         var fresh = new Option<bool>("--fresh") { Description = "Do not resume an interrupted run; boot every cell again." };
-        var readme = new Option<bool>("--update-readme") { Description = "Also replace the compatibility table in README.md with this run's." };
-        var command = new Command("run", "Boot every cell of a matrix on sandbox engines and write artifacts/compatibility.{md,json}.") { matrix, parallel, where, cell, fresh, readme };
+        var readme = new Option<bool>("--update-readme") { Description = "Also replace the matrix's compatibility table in README.md (only from a complete set of its results)." };
+        var allowHostWrites = new Option<bool>(Isolation.HostWriteClassifier.OptIn)
+        {
+            Description = "Also run, on sandbox engines, the cells that can write this machine's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
+        };
+        var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
+            if (result.GetValue(parallel) < 1)
+            {
+                Out.Error($"--parallel {result.GetValue(parallel)}: boot at least one cell at a time");
+                return 2;
+            }
+
             var run = new MatrixRun(layout, new ImageCache(ImageCache.DefaultRoot), Out.Log);
             var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) 
             {
@@ -28,6 +39,8 @@ internal static class RunCommand
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? []),
                 Fresh = result.GetValue(fresh),
                 UpdateReadme = result.GetValue(readme),
+                AllowHostWrites = result.GetValue(allowHostWrites),
+                PauseAfterCells = result.GetValue(pause),
             }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");
@@ -49,7 +62,12 @@ internal static class RunCommand
             }
 
             AnsiConsole.Write(table);
-            Out.Log($"wrote {Path.Combine(layout.Artifacts, "compatibility.md")} and compatibility.json ({report.Rows.Count} cells)");
+            Out.Log($"wrote {Path.Combine(layout.Artifacts, "compatibility", report.Matrix + ".md")} and .json ({report.Rows.Count} cells this run{(report.Missing.Count > 0 ? $"; the matrix still lacks {report.Missing.Count}" : string.Empty)})");
+            var skipped = report.Rows.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
+            if (skipped > 0)
+            {
+                Out.Log($"{skipped} cells skipped: they can write this machine's cgroup tree; {Isolation.HostWriteClassifier.OptIn} runs them (on a machine you can throw away)");
+            }
 
             var unknown = report.Rows.Count(r => r.Verdict.Signature == Signatures.SignatureCatalogue.Unknown);
             if (unknown > 0)

@@ -62,7 +62,11 @@ public sealed class CellRunner : IDisposable
         _catalogue = catalogue ?? SignatureCatalogue.Default;
     }
 
-    public async Task<CellOutcome> RunAsync(Cell cell, string imageTag, CancellationToken cancellationToken)
+    /// <param name="whileRunning">
+    /// Asked once a booted container has settled, before it is stopped: what it changed on the host outside its own
+    /// cgroup (the lines become <see cref="Verdict.HostWrites"/>).
+    /// </param>
+    public async Task<CellOutcome> RunAsync(Cell cell, string imageTag, CancellationToken cancellationToken, Func<CancellationToken, Task<IReadOnlyList<string>>>? whileRunning = null)
     {
         var spec = ContainerSpec.For(imageTag, cell.Run);
         var labels = new Dictionary<string, string>(_options.Labels) { [CellLabel] = cell.Id };
@@ -84,7 +88,7 @@ public sealed class CellRunner : IDisposable
             {
                 attempts++;
                 stopwatch.Restart();
-                return await BootOnceAsync(cell, spec, labels, ct).ConfigureAwait(false);
+                return await BootOnceAsync(cell, spec, labels, whileRunning, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -102,7 +106,7 @@ public sealed class CellRunner : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private async Task<BootResult> BootOnceAsync(Cell cell, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    private async Task<BootResult> BootOnceAsync(Cell cell, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, Func<CancellationToken, Task<IReadOnlyList<string>>>? whileRunning, CancellationToken cancellationToken)
     {
         var observations = new List<string>();
         if (cell.Daemon.UsernsRemap)
@@ -146,7 +150,10 @@ public sealed class CellRunner : IDisposable
             }
 
             var result = await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
-            return result with { Verdict = result.Verdict with { Observations = observations } };
+            var hostWrites = result.Verdict.Kind == VerdictKind.Booted && whileRunning is not null
+                ? await whileRunning(cancellationToken).ConfigureAwait(false)
+                : [];
+            return result with { Verdict = result.Verdict with { Observations = observations, HostWrites = hostWrites } };
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or DockerApiException
                                        or System.Net.Sockets.SocketException or DockerContainerNotFoundException)

@@ -45,13 +45,17 @@ public static class DaemonConfig
             ["iptables"] = false,
             ["ip-forward"] = false,
             ["ip-masq"] = false,
-            ["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(profile.CgroupDriver)}"),
             ["log-driver"] = "json-file",
             ["log-opts"] = new JsonObject { ["max-size"] = "4m", ["max-file"] = "1" },
             ["labels"] = new JsonArray($"{EngineLabel}={engineId}", $"org.systemd-matrix.profile={profile.Name}"),
             // The harness only ever builds with the classic builder; BuildKit would need a separate component.
             ["features"] = new JsonObject { ["buildkit"] = false },
         };
+
+        if (profile.CgroupDriver is { } driver)
+        {
+            config["exec-opts"] = new JsonArray($"native.cgroupdriver={AxisNames.Of(driver)}");
+        }
 
         if (profile.UsernsRemap)
         {

@@ -109,7 +109,7 @@ public sealed class SandboxEngine : IEngineHost
                     info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                     info.UsernsRemap,
                     info.KernelVersion ?? version.KernelVersion ?? "unknown") { SystemdInit = LocalInit() == "systemd", Init = LocalInit() };
-                if (identity.CgroupDriver != options.Profile.CgroupDriver || identity.UsernsRemap != options.Profile.UsernsRemap)
+                if (identity.CgroupDriver != options.Profile.DriverOn(identity.CgroupMode, identity.SystemdInit) || identity.UsernsRemap != options.Profile.UsernsRemap)
                 {
                     throw new EngineStartException(
                         $"engine {paths.Id} runs with driver {info.CgroupDriver} and userns-remap {(identity.UsernsRemap ? "on" : "off")}, not as profile {options.Profile.Name} asked:\n{LogTail(paths)}");
@@ -141,11 +141,12 @@ public sealed class SandboxEngine : IEngineHost
         var dockerd = ProcessRunner.FindExecutable("dockerd") ?? throw new PrerequisiteException(Prerequisites.Describe([Prerequisites.Dockerd]));
         var version = await ProcessRunner.RunCheckedAsync(dockerd, ["--version"], cancellationToken: cancellationToken).ConfigureAwait(false);
         var match = System.Text.RegularExpressions.Regex.Match(version.StandardOutput, @"version (?<v>[^,\s]+)");
+        var mode = HostCgroupProbe.DetectLocal();
         return new HostIdentity(
             HostKind.Sandbox,
             match.Success ? match.Groups["v"].Value : "unknown",
-            HostCgroupProbe.DetectLocal(),
-            profile.CgroupDriver,
+            mode,
+            profile.DriverOn(mode, LocalInit() == "systemd"),
             profile.UsernsRemap,
             Environment.OSVersion.Version.ToString()) { SystemdInit = LocalInit() == "systemd", Init = LocalInit() };
     }

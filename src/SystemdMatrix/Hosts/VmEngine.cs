@@ -261,7 +261,7 @@ public sealed class VmEngine : IEngineHost
     {
         var package = options.Image.Facts.DockerVersion;
         var engine = package.LastIndexOf('-') is var dash and > 0 ? package[..dash] : package;
-        return new HostIdentity(HostKind.Vm, engine, options.CgroupMode, options.Profile.CgroupDriver, options.Profile.UsernsRemap, options.Image.Facts.KernelVersion)
+        return new HostIdentity(HostKind.Vm, engine, options.CgroupMode, options.Profile.DriverOn(options.CgroupMode, systemdInit: true), options.Profile.UsernsRemap, options.Image.Facts.KernelVersion)
         {
             SystemdInit = true,
             Init = "systemd",

@@ -35,7 +35,7 @@ public sealed record ApplicabilityRule(
                && (Mounts is null || Mounts.Contains(cell.Run.CgroupMount))
                && (Privileges is null || Privileges.Contains(cell.Run.Privilege))
                && (Remedies is null || Remedies.Contains(cell.Run.Remedy))
-               && (Drivers is null || Drivers.Contains(cell.Daemon.CgroupDriver))
+               && (Drivers is null || (cell.Daemon.CgroupDriver is { } driver && Drivers.Contains(driver)))
                && (UsernsRemap is null || UsernsRemap == cell.Daemon.UsernsRemap)
                && (HostCgroupModes is null || HostCgroupModes.Contains(host.CgroupMode))
                && (EngineBelow is null || engine < EngineBelow)

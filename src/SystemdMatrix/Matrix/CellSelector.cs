@@ -13,6 +13,10 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
 
     public static readonly IReadOnlyList<string> Axes = ["host", "image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
 
+    /// <summary>The selection as one stable text (empty for all cells): runs of the same selection resume each other.</summary>
+    public string Canonical =>
+        string.Join(' ', [.. Where.Order(StringComparer.Ordinal).Select(w => "where:" + w), .. Names.Order(StringComparer.Ordinal).Select(n => "cell:" + n)]);
+
     /// <summary>Every problem with the <c>axis=value</c> terms, at once.</summary>
     public IReadOnlyList<string> Problems()
     {

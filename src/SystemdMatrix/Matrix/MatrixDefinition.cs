@@ -126,7 +126,8 @@ public sealed record MatrixDefinition(
         foreach (var (name, entry) in file.Daemons ?? [])
         {
             var at = $"{source}: daemons.{name}";
-            var driver = ParseAxis(entry.CgroupDriver ?? "cgroupfs", $"{at}.cgroupDriver", errors, CgroupDriver.Cgroupfs);
+            // No cgroupDriver: the profile sets none and the engine picks, as for a user who never configured it.
+            CgroupDriver? driver = entry.CgroupDriver is null ? null : ParseAxis(entry.CgroupDriver, $"{at}.cgroupDriver", errors, CgroupDriver.Cgroupfs);
             daemons[name] = new DaemonProfile(name, entry.UsernsRemap ?? false, driver, entry.CgroupParent);
         }
 
@@ -396,6 +397,7 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("cgroupMode")] string? CgroupMode);
 
     private sealed record DaemonEntry(
+        [property: JsonPropertyName("$comment")] string? Comment,
         [property: JsonPropertyName("usernsRemap")] bool? UsernsRemap,
         [property: JsonPropertyName("cgroupDriver")] string? CgroupDriver,
         [property: JsonPropertyName("cgroupParent")] string? CgroupParent);

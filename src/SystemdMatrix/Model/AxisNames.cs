@@ -62,6 +62,7 @@ public static class AxisNames
         [VerdictKind.Failed] = "failed",
         [VerdictKind.EngineRefused] = "engine-refused",
         [VerdictKind.NotApplicable] = "not-applicable",
+        [VerdictKind.Skipped] = "skipped",
         [VerdictKind.InfrastructureError] = "infrastructure-error",
     };
 

@@ -14,6 +14,9 @@ public enum VerdictKind
     /// <summary>The host cannot express this cell.</summary>
     NotApplicable,
 
+    /// <summary>The host could run it, but not without the user's consent (it would write this machine's cgroup tree).</summary>
+    Skipped,
+
     /// <summary>The harness or the engine broke; never a statement about systemd.</summary>
     InfrastructureError,
 }
@@ -49,6 +52,13 @@ public sealed record Verdict
     /// </summary>
     public IReadOnlyList<string> Observations { get; init; } = [];
 
+    /// <summary>
+    /// What the container changed in the host's cgroup tree outside its own subtree (directories made or removed,
+    /// controllers switched), one line each: empty for a container that kept to itself. For booted cells, seen while
+    /// it ran; for the others, what was left when it was gone.
+    /// </summary>
+    public IReadOnlyList<string> HostWrites { get; init; } = [];
+
     public static Verdict Booted(string systemState, IReadOnlyList<string> failedUnits, IReadOnlyList<string> decisiveLines) =>
         new() { Kind = VerdictKind.Booted, SystemState = systemState, FailedUnits = failedUnits, DecisiveLines = decisiveLines };
 
@@ -58,6 +68,8 @@ public sealed record Verdict
     public static Verdict EngineRefused(string message) => new() { Kind = VerdictKind.EngineRefused, Message = message };
 
     public static Verdict NotApplicable(string reason) => new() { Kind = VerdictKind.NotApplicable, Message = reason };
+
+    public static Verdict Skipped(string reason) => new() { Kind = VerdictKind.Skipped, Message = reason };
 
     public static Verdict InfrastructureError(string message) => new() { Kind = VerdictKind.InfrastructureError, Message = message };
 
@@ -73,7 +85,7 @@ public sealed record Verdict
     /// <summary>The short label a table shows in the verdict column.</summary>
     public string Label => Kind switch
     {
-        VerdictKind.Booted => $"booted ({SystemState})",
+        VerdictKind.Booted => $"booted ({SystemState}){(HostWrites.Count > 0 ? ", wrote the host's cgroup tree" : string.Empty)}",
         VerdictKind.Failed => $"failed: {Signature}",
         _ => AxisNames.Of(Kind),
     };

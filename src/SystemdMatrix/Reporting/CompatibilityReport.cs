@@ -32,6 +32,9 @@ public sealed record ReportRow(
 /// </summary>
 public sealed record CompatibilityReport(string Matrix, DateTimeOffset GeneratedAt, IReadOnlyList<ReportImage> Images, IReadOnlyList<ReportRow> Rows)
 {
+    /// <summary>Cells of the matrix that no run has decided yet: a table with any is incomplete and says so.</summary>
+    public IReadOnlyList<string> Missing { get; init; } = [];
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -231,17 +234,22 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
 
     private static string Short(Verdict verdict) => verdict.Kind switch
     {
-        VerdictKind.Booted => verdict.SystemState == "running" ? "**booted**" : $"**booted** ({verdict.SystemState})",
+        VerdictKind.Booted => (verdict.SystemState == "running" ? "**booted**" : $"**booted** ({verdict.SystemState})")
+                              + (verdict.HostWrites.Count > 0 ? ", wrote host cgroups" : string.Empty),
         VerdictKind.Failed => $"`{verdict.Signature}`",
         VerdictKind.EngineRefused => "refused",
         VerdictKind.NotApplicable => "n/a",
+        VerdictKind.Skipped => "skipped",
         _ => "error",
     };
 
     private string Totals()
     {
         var counts = Rows.GroupBy(r => r.Verdict.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {AxisNames.Of(g.Key)}");
-        return $"{Rows.Count} cells: {string.Join(", ", counts)}.";
+        var wrote = Rows.Count(r => r.Verdict.Kind == VerdictKind.Booted && r.Verdict.HostWrites.Count > 0);
+        return $"{Rows.Count} cells: {string.Join(", ", counts)}."
+               + (wrote > 0 ? $" {wrote} of the booted cells wrote the host's cgroup tree outside their own." : string.Empty)
+               + (Missing.Count > 0 ? $" **Incomplete: {Missing.Count} cells of this matrix have no result yet.**" : string.Empty);
     }
 
     public string ToMarkdown(bool includeTimes = true)

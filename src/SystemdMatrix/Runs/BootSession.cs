@@ -1,25 +1,39 @@
 using System.Collections.Concurrent;
 using SystemdMatrix.Boot;
 using SystemdMatrix.Engines;
+using SystemdMatrix.Hosts;
 using SystemdMatrix.Images;
+using SystemdMatrix.Isolation;
 using SystemdMatrix.Model;
 
 namespace SystemdMatrix.Runs;
 
 /// <summary>
 /// One engine ready to boot cells: a sandbox engine for a daemon profile, with the run's images loaded and a cell
-/// runner pointed at it. Disposing it tears the engine down.
+/// runner pointed at it. Every cell starts from the host's defined state (see <see cref="HostStateGuard"/>): cells
+/// that can write the host's cgroup tree run alone, and what any cell changed is measured and put back. Disposing
+/// the session tears the engine down.
 /// </summary>
 public sealed class BootSession : IAsyncDisposable
 {
+    /// <summary>This machine's tree, shared by every sandbox engine of this process.</summary>
+    private static readonly Lazy<HostStateGuard> SandboxGuard = new(() => new HostStateGuard(new LocalCgroupTree(), new CellGate()));
+
     private readonly ConcurrentDictionary<string, ImageFacts> _images = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
+    private readonly SemaphoreSlim _warmUpGate = new(1, 1);
+    private readonly HostStateGuard _guard;
+    private bool _warm;
 
-    private BootSession(IEngineHost engine, CellRunner runner)
+    private BootSession(IEngineHost engine, CellRunner runner, HostStateGuard guard)
     {
         Engine = engine;
         Runner = runner;
+        _guard = guard;
     }
+
+    /// <summary>The guard of this session's host: its gate, its defined state.</summary>
+    public HostStateGuard Guard => _guard;
 
     public IEngineHost Engine { get; }
 
@@ -47,7 +61,20 @@ public sealed class BootSession : IAsyncDisposable
         CancellationToken cancellationToken,
         CellRunnerOptions? options = null)
     {
-        var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, options));
+        HostStateGuard guard;
+        try
+        {
+            guard = engine is VmEngine vm
+                ? new HostStateGuard(await AgentCgroupTree.StartAsync(vm.Endpoint, vm.HelperImage, vm.Identity, $"VM {vm.Id}", cancellationToken).ConfigureAwait(false), new CellGate())
+                : SandboxGuard.Value;
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, options), guard);
         try
         {
             await session.EnsureLoadedAsync(images, log, cancellationToken).ConfigureAwait(false);
@@ -83,12 +110,62 @@ public sealed class BootSession : IAsyncDisposable
             ? facts
             : throw new InvalidOperationException($"image {cell.Image} is not loaded in engine {Engine.Id}");
 
-    public Task<CellOutcome> RunAsync(Cell cell, CancellationToken cancellationToken) =>
-        Runner.RunAsync(cell, ImageFor(cell).Tag, cancellationToken);
+    /// <summary>
+    /// Boots one cell from the host's defined state: alone if it can write the host's tree, beside others if not;
+    /// afterwards the host is put back (or <see cref="HostStateException"/> says it cannot be).
+    /// </summary>
+    public async Task<CellOutcome> RunAsync(Cell cell, CancellationToken cancellationToken)
+    {
+        var tag = ImageFor(cell).Tag;
+        await EnsureWarmAsync(tag, cancellationToken).ConfigureAwait(false);
+        var alone = HostWriteClassifier.Reason(cell, Host) is not null;
+        CellOutcome outcome;
+        IReadOnlyList<string> left;
+        await using (await _guard.Gate.EnterAsync(alone, cancellationToken).ConfigureAwait(false))
+        {
+            outcome = await Runner.RunAsync(cell, tag, cancellationToken, _guard.ObserveAsync).ConfigureAwait(false);
+            left = await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var writes = outcome.Verdict.HostWrites.Union(left, StringComparer.Ordinal).ToList();
+        return writes.Count == outcome.Verdict.HostWrites.Count ? outcome : outcome with { Verdict = outcome.Verdict with { HostWrites = writes } };
+    }
+
+    /// <summary>
+    /// The defined state is a host in ordinary use: before its first cell, the engine runs one plain container (no
+    /// flags), alone, and the tree after it is the baseline.
+    /// </summary>
+    private async Task EnsureWarmAsync(string imageTag, CancellationToken cancellationToken)
+    {
+        await _warmUpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_warm)
+            {
+                return;
+            }
+
+            await _guard.WarmUpAsync(
+                ct => new DockerCli(Engine.Endpoint).RunCheckedAsync(
+                    ["run", "--rm", "--network", "none", "--label", $"{CellRunner.CellLabel}=warm-up", "--entrypoint", "true", imageTag],
+                    cancellationToken: ct),
+                cancellationToken).ConfigureAwait(false);
+            _warm = true;
+        }
+        finally
+        {
+            _warmUpGate.Release();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         Runner.Dispose();
+        if (_guard != SandboxGuard.Value)
+        {
+            await _guard.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using SystemdMatrix.Boot;
 using SystemdMatrix.Images;
+using SystemdMatrix.Isolation;
 using SystemdMatrix.Matrix;
 using SystemdMatrix.Model;
 using SystemdMatrix.Reporting;
@@ -28,6 +29,15 @@ public sealed record MatrixRunOptions(string MatrixName)
 
     /// <summary>VMs booted at once (each takes two vCPUs and 2 GB).</summary>
     public int ParallelVms { get; init; } = VmHosts.DefaultParallelVms;
+
+    /// <summary>
+    /// Let cells that can write the host's cgroup tree run on sandbox engines, whose host is this machine
+    /// (<c>--allow-host-writes</c>); without it they are reported as skipped. VM hosts run them regardless.
+    /// </summary>
+    public bool AllowHostWrites { get; init; }
+
+    /// <summary>For tests: after this many cells are decided, wait (for Ctrl-C) instead of going on.</summary>
+    public int? PauseAfterCells { get; init; }
 }
 
 /// <summary>
@@ -65,10 +75,16 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         var images = statuses.ToDictionary(s => s.Image.Name, StringComparer.Ordinal);
         var results = new ResultStore(layout.Results);
-        var resumable = results.Begin(matrix.Name, options.Fresh);
+        var selection = options.Selector.Canonical;
+        var resumable = results.Begin(matrix.Name, selection, cells.Select(c => c.Id).ToList(), options.Fresh);
+        foreach (var unreadable in results.Unreadable)
+        {
+            log($"{unreadable}: not a cell result (cut short or of another shape); its cell is decided again");
+        }
+
         if (resumable > 0)
         {
-            log($"resuming an interrupted run of {matrix.Name}: {resumable} cells already decided");
+            log($"resuming an interrupted run of {matrix.Name}{(selection.Length > 0 ? $" ({selection})" : string.Empty)}: {resumable} cells already decided");
         }
 
         var rows = new ConcurrentBag<ReportRow>();
@@ -89,21 +105,39 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 .ConfigureAwait(false);
         }
 
-        results.Complete(matrix.Name);
+        results.Complete();
+
+        // The matrix's table is made of every one of its cells, this run's and earlier runs' alike: a narrowed run
+        // refreshes its part of the table and loses none of the rest.
+        var everyCell = definition.Expand(matrix).Select(c => c.Id).ToList();
+        var (latest, missing) = results.Latest(everyCell);
+        var imagesShown = statuses.ToDictionary(s => s.Image.Name, StringComparer.Ordinal);
+        var allStatuses = matrix.Images.Select(manifest.Find).Select(i => imagesShown.TryGetValue(i.Name, out var st) ? st : null).ToList();
         var report = new CompatibilityReport(
             matrix.Name,
             DateTimeOffset.UtcNow,
-            statuses.Select(s => new ReportImage(s.Image.Name, s.Image.Tag, s.Facts?.SystemdVersion, s.State.ToString().ToLowerInvariant(), s.Reason)).ToList(),
-            rows.ToList());
-        Directory.CreateDirectory(layout.Artifacts);
-        await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(layout.Artifacts, "compatibility.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
-        if (options.UpdateReadme && ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
+            allStatuses.Where(st => st is not null).Select(st => new ReportImage(st!.Image.Name, st.Image.Tag, st.Facts?.SystemdVersion, st.State.ToString().ToLowerInvariant(), st.Reason)).ToList(),
+            latest.Select(r => r.Row).ToList())
         {
-            log("updated the compatibility table in README.md");
+            Missing = missing,
+        };
+        var tables = Path.Combine(layout.Artifacts, "compatibility");
+        Directory.CreateDirectory(tables);
+        await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (options.UpdateReadme)
+        {
+            if (missing.Count > 0)
+            {
+                log($"README.md not updated: the {matrix.Name} table lacks {missing.Count} of its {everyCell.Count} cells (run the whole matrix once), e.g. {string.Join(", ", missing.Take(3))}");
+            }
+            else if (ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
+            {
+                log("updated the compatibility table in README.md");
+            }
         }
 
-        return report;
+        return report with { Rows = rows.ToList() };
     }
 
     /// <summary>Decides every cell of one host and daemon profile: not applicable by rule, reused, or booted.</summary>
@@ -181,9 +215,9 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         foreach (var cell in candidates)
         {
             var facts = images[cell.Image].Facts!;
-            if (definition.NotApplicable(cell, host) is { } notApplicable)
+            if ((definition.NotApplicable(cell, host) ?? HostWriteClassifier.Consent(cell, host, options.AllowHostWrites)) is { } notRun)
             {
-                var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notApplicable);
+                var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notRun);
                 rows.Add(row);
                 results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
             }
@@ -213,6 +247,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 var n = Interlocked.Increment(ref done);
                 var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
                 log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
+                if (n == options.PauseAfterCells)
+                {
+                    log($"pausing after {n} cells until interrupted");
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                }
             }).ConfigureAwait(false);
     }
 }

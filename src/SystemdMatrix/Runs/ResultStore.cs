@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SystemdMatrix.Reporting;
@@ -9,12 +11,19 @@ public sealed record CellResult(
     ReportRow Row,
     string? RecipeHash,
     IReadOnlyList<string> DockerRun,
-    string Log);
+    string Log)
+{
+    /// <summary>When the cell was decided; a resumed run reuses only what was decided since it began.</summary>
+    public DateTimeOffset DecidedAt { get; init; } = DateTimeOffset.UtcNow;
+}
 
 /// <summary>
-/// <c>artifacts/results/</c>: one JSON file per cell, written as soon as the cell is decided, and <c>run.json</c>
-/// saying which matrix the folder belongs to and whether that run finished. A run of the same matrix that finds an
-/// unfinished folder resumes: cells already decided on the same host with the same image recipe are not booted again.
+/// <c>artifacts/results/</c>: one JSON file per host identity and cell, written as soon as the cell is decided, and
+/// kept across runs of any matrix: a new result for the same host and cell replaces the old one, nothing else does.
+/// <c>runs/</c> beside them says, per matrix and selection, when its last run began and whether it finished. A run
+/// of the same matrix and selection that finds an unfinished one resumes it: cells decided since it began, on the same
+/// host with the same image recipe, are not booted again. A narrowed run (<c>--where</c>, <c>--cell</c>) is its own
+/// run and never marks the whole matrix finished.
 /// </summary>
 public sealed class ResultStore(string folder)
 {
@@ -25,73 +34,117 @@ public sealed class ResultStore(string folder)
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private Dictionary<(string HostKey, string CellId), CellResult> _previous = [];
+    private Dictionary<(string HostKey, string CellId), CellResult> _reusable = [];
+    private RunState? _state;
 
     public string Folder { get; } = folder;
 
-    private string StateFile => Path.Combine(Folder, "run.json");
+    /// <summary>Result files that could not be read as results (cut short, or JSON of another shape); decided again.</summary>
+    public IReadOnlyList<string> Unreadable { get; private set; } = [];
+
+    private string RunsFolder => Path.Combine(Folder, "runs");
 
     /// <summary>
-    /// Starts (or resumes) a run of <paramref name="matrix"/>. Returns how many earlier results can be reused; a
-    /// finished run, another matrix, or <paramref name="fresh"/> starts from an empty folder.
+    /// Starts (or resumes) a run of <paramref name="matrix"/> over the cells a selection names
+    /// (<paramref name="selection"/> is its canonical text, empty for the whole matrix). Returns how many of
+    /// <paramref name="cellIds"/> the resumed run already decided; a finished run or <paramref name="fresh"/> starts
+    /// over, which replaces the selection's results as cells are decided and touches no other result.
     /// </summary>
-    public int Begin(string matrix, bool fresh)
+    public int Begin(string matrix, string selection, IReadOnlyCollection<string> cellIds, bool fresh)
     {
-        var state = ReadState();
-        var resume = !fresh && state is { Complete: false } && state.Matrix == matrix;
-        if (!resume && Directory.Exists(Folder))
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-
-        Directory.CreateDirectory(Folder);
-        _previous = resume ? LoadAll() : [];
-        WriteState(new RunState(matrix, Complete: false, DateTimeOffset.UtcNow));
-        return _previous.Count;
+        Directory.CreateDirectory(RunsFolder);
+        var earlier = ReadState(matrix, selection);
+        var resume = !fresh && earlier is { Complete: false };
+        _state = resume ? earlier! with { UpdatedAt = DateTimeOffset.UtcNow } : new RunState(matrix, selection, Complete: false, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        var wanted = cellIds.ToHashSet(StringComparer.Ordinal);
+        _reusable = resume
+            ? LoadAll().Where(r => r.Value.DecidedAt >= _state.StartedAt && wanted.Contains(r.Key.CellId)).ToDictionary(r => r.Key, r => r.Value)
+            : [];
+        WriteState(_state);
+        return _reusable.Select(r => r.Key.CellId).Distinct().Count();
     }
 
     /// <summary>An earlier result for this cell on this host with this image recipe, if the run is resuming.</summary>
     public CellResult? Reusable(string hostKey, string cellId, string? recipeHash) =>
-        _previous.TryGetValue((hostKey, cellId), out var result) && result.RecipeHash == recipeHash ? result : null;
+        _reusable.TryGetValue((hostKey, cellId), out var result) && result.RecipeHash == recipeHash ? result : null;
 
     public void Save(CellResult result)
     {
+        Directory.CreateDirectory(Folder);
         var file = Path.Combine(Folder, FileName(result.Row.HostKey, result.Row.CellId));
         var temp = file + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(result, Options));
         File.Move(temp, file, overwrite: true);
     }
 
-    public void Complete(string matrix) => WriteState(new RunState(matrix, Complete: true, DateTimeOffset.UtcNow));
+    public void Complete()
+    {
+        var state = _state ?? throw new InvalidOperationException("Complete() before Begin()");
+        WriteState(state with { Complete = true, UpdatedAt = DateTimeOffset.UtcNow });
+    }
+
+    /// <summary>
+    /// The newest result of each of these cells, on whichever host identity it was decided, and the cells that have
+    /// none yet: what a matrix's table is made of.
+    /// </summary>
+    public (IReadOnlyList<CellResult> Results, IReadOnlyList<string> Missing) Latest(IReadOnlyCollection<string> cellIds)
+    {
+        var byCell = LoadAll().Values.GroupBy(r => r.Row.CellId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.DecidedAt).First(), StringComparer.Ordinal);
+        var results = cellIds.Where(byCell.ContainsKey).Select(id => byCell[id]).ToList();
+        var missing = cellIds.Where(id => !byCell.ContainsKey(id)).ToList();
+        return (results, missing);
+    }
 
     public static string FileName(string hostKey, string cellId) => $"{hostKey}__{cellId.Replace("/", "__", StringComparison.Ordinal)}.json";
 
-    private Dictionary<(string, string), CellResult> LoadAll()
+    /// <summary>The canonical text of a selection, and a short file-name-safe key for it.</summary>
+    public static string SelectionKey(string selection) =>
+        selection.Length == 0 ? "all" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(selection)))[..12];
+
+    private Dictionary<(string HostKey, string CellId), CellResult> LoadAll()
     {
-        var results = new Dictionary<(string, string), CellResult>();
+        var results = new Dictionary<(string HostKey, string CellId), CellResult>();
+        var unreadable = new List<string>();
+        if (!Directory.Exists(Folder))
+        {
+            return results;
+        }
+
+        // run.json: the single run record of versions before runs/ existed.
         foreach (var file in Directory.EnumerateFiles(Folder, "*.json").Where(f => Path.GetFileName(f) != "run.json"))
         {
             try
             {
-                if (JsonSerializer.Deserialize<CellResult>(File.ReadAllText(file), Options) is { } result)
+                // JSON of another shape ({} or a hand edit) deserialises with missing parts: not a result either.
+                if (JsonSerializer.Deserialize<CellResult>(File.ReadAllText(file), Options) is { Row: { CellId: not null, HostKey: not null, Verdict: not null } } result)
                 {
                     results[(result.Row.HostKey, result.Row.CellId)] = result;
+                }
+                else
+                {
+                    unreadable.Add(file);
                 }
             }
             catch (JsonException)
             {
-                // A file cut short by the interruption: that cell is simply run again.
+                // A file cut short by an interruption: that cell is simply run again.
+                unreadable.Add(file);
             }
         }
 
+        Unreadable = unreadable;
         return results;
     }
 
-    private RunState? ReadState()
+    private string StateFile(string matrix, string selection) => Path.Combine(RunsFolder, $"{matrix}.{SelectionKey(selection)}.json");
+
+    private RunState? ReadState(string matrix, string selection)
     {
+        var file = StateFile(matrix, selection);
         try
         {
-            return File.Exists(StateFile) ? JsonSerializer.Deserialize<RunState>(File.ReadAllText(StateFile), Options) : null;
+            return File.Exists(file) && JsonSerializer.Deserialize<RunState>(File.ReadAllText(file), Options) is { Matrix: not null } state ? state : null;
         }
         catch (JsonException)
         {
@@ -99,7 +152,12 @@ public sealed class ResultStore(string folder)
         }
     }
 
-    private void WriteState(RunState state) => File.WriteAllText(StateFile, JsonSerializer.Serialize(state, Options));
+    private void WriteState(RunState state)
+    {
+        var file = StateFile(state.Matrix, state.Selection);
+        File.WriteAllText(file + ".tmp", JsonSerializer.Serialize(state, Options));
+        File.Move(file + ".tmp", file, overwrite: true);
+    }
 
-    private sealed record RunState(string Matrix, bool Complete, DateTimeOffset UpdatedAt);
+    private sealed record RunState(string Matrix, string Selection, bool Complete, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt);
 }

@@ -18,7 +18,7 @@ public static class VmHosts
     public static HostIdentity PredictIdentity(HostSpec host, DaemonProfile daemon)
     {
         var release = HostReleases.Find(host.Release!);
-        return new HostIdentity(HostKind.Vm, release.DockerVersion, host.CgroupMode!.Value, daemon.CgroupDriver, daemon.UsernsRemap, "?")
+        return new HostIdentity(HostKind.Vm, release.DockerVersion, host.CgroupMode!.Value, daemon.DriverOn(host.CgroupMode!.Value, systemdInit: true), daemon.UsernsRemap, "?")
         {
             SystemdInit = true,
             Init = "systemd",

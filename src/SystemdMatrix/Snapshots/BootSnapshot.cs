@@ -55,6 +55,11 @@ public static class BootSnapshot
             Field("observed", line);
         }
 
+        foreach (var line in v.HostWrites)
+        {
+            Field("wrote-host", line);
+        }
+
         text.Append(ConsoleHeader).Append('\n');
         foreach (var line in BootLog.SnapshotLines(outcome.NormalisedLog))
         {

@@ -26,8 +26,20 @@ public sealed class DaemonConfigTests
             Assert.That(config.ContainsKey("cgroup-parent"), Is.False);
             Assert.That(config.ContainsKey("hosts"), Is.False, "the socket is a flag; dockerd refuses it in both places");
         });
-        Assert.That(config["exec-opts"]!.AsArray().Select(n => (string?)n), Is.EqualTo(new[] { "native.cgroupdriver=cgroupfs" }));
+        Assert.That(config.ContainsKey("exec-opts"), Is.False, "the default profile leaves the cgroup driver to the engine");
         Assert.That(config["labels"]!.AsArray().Select(n => (string?)n), Does.Contain("org.systemd-matrix.engine=smx-0badcafe"));
+        var forced = DaemonConfig.Build(DaemonProfile.Default.WithCgroupDriver(CgroupDriver.Cgroupfs), Paths);
+        Assert.That(forced["exec-opts"]!.AsArray().Select(n => (string?)n), Is.EqualTo(new[] { "native.cgroupdriver=cgroupfs" }));
+    }
+
+    [TestCase(HostCgroupMode.V2, true, CgroupDriver.Systemd)]
+    [TestCase(HostCgroupMode.V2, false, CgroupDriver.Cgroupfs)]
+    [TestCase(HostCgroupMode.Hybrid, true, CgroupDriver.Cgroupfs)]
+    [TestCase(HostCgroupMode.V1, true, CgroupDriver.Cgroupfs)]
+    public void The_engine_picks_systemd_only_on_a_v2_host_run_by_systemd(HostCgroupMode mode, bool systemdInit, CgroupDriver expected)
+    {
+        Assert.That(DaemonProfile.Default.DriverOn(mode, systemdInit), Is.EqualTo(expected));
+        Assert.That(DaemonProfile.Default.WithCgroupDriver(CgroupDriver.Cgroupfs).DriverOn(mode, systemdInit), Is.EqualTo(CgroupDriver.Cgroupfs), "a profile's own driver wins");
     }
 
     [Test]

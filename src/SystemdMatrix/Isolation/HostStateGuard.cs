@@ -1,0 +1,100 @@
+namespace SystemdMatrix.Isolation;
+
+/// <summary>The host's cgroup tree could not be put back into its defined state; the message names the paths.</summary>
+public sealed class HostStateException(string message, IReadOnlyList<string> remaining) : Exception(message)
+{
+    public IReadOnlyList<string> Remaining { get; } = remaining;
+}
+
+/// <summary>
+/// Keeps a host in one defined state between cells: a host in ordinary use, whose engine has run one plain container
+/// (so the engine's parent cgroups exist and their controllers are enabled, as on any host that has ever run a
+/// container). The fingerprint of that state is the baseline; a cell's writes are the difference from it, seen while
+/// the container runs; after each cell whatever differs is put back, and if that fails the host is not used again.
+/// </summary>
+public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _baselineGate = new(1, 1);
+    private CgroupFingerprint? _baseline;
+
+    public string Where => tree.Where;
+
+    public CellGate Gate { get; } = gate;
+
+    /// <summary>The defined state, once a warm-up has set it.</summary>
+    public CgroupFingerprint? Baseline => _baseline;
+
+    /// <summary>
+    /// Runs an engine's warm-up (a plain container) alone on the host and takes the state after it as the baseline.
+    /// Called once per engine; engines sharing a host (the sandbox engines on this machine) each add what their
+    /// warm-up made.
+    /// </summary>
+    public async Task WarmUpAsync(Func<CancellationToken, Task> warmUp, CancellationToken cancellationToken)
+    {
+        await using var alone = await Gate.EnterAsync(alone: true, cancellationToken).ConfigureAwait(false);
+        await _baselineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_baseline is not null)
+            {
+                // Another engine's cells may have left the host changed: put it back before this engine adds its part.
+                await RestoreLockedAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await warmUp(cancellationToken).ConfigureAwait(false);
+            _baseline = await tree.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _baselineGate.Release();
+        }
+    }
+
+    /// <summary>What differs from the baseline now, one line per change (empty when the host is as defined).</summary>
+    public async Task<IReadOnlyList<string>> ObserveAsync(CancellationToken cancellationToken)
+    {
+        var baseline = _baseline ?? throw new InvalidOperationException("the host's baseline was never taken");
+        return (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline).Lines();
+    }
+
+    /// <summary>
+    /// Puts the host back into its defined state; returns what had changed (empty when nothing had). Throws
+    /// <see cref="HostStateException"/> when something cannot be put back.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RestoreAsync(CancellationToken cancellationToken)
+    {
+        await _baselineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RestoreLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _baselineGate.Release();
+        }
+    }
+
+    public ValueTask DisposeAsync() => tree.DisposeAsync();
+
+    private async Task<IReadOnlyList<string>> RestoreLockedAsync(CancellationToken cancellationToken)
+    {
+        var baseline = _baseline ?? throw new InvalidOperationException("the host's baseline was never taken");
+        var diff = (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline);
+        if (diff.IsEmpty)
+        {
+            return [];
+        }
+
+        var refused = await tree.RunAsync(diff.RestoreScript(), cancellationToken).ConfigureAwait(false);
+        var left = (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline);
+        if (!left.IsEmpty)
+        {
+            throw new HostStateException(
+                $"the cgroup tree of {tree.Where} could not be put back into its defined state; still different:\n  {string.Join("\n  ", left.Lines())}"
+                + (refused.Count > 0 ? $"\nrefused: {string.Join("; ", refused)}" : string.Empty),
+                left.Lines());
+        }
+
+        return diff.Lines();
+    }
+}

@@ -1,0 +1,134 @@
+using SystemdMatrix.Isolation;
+using SystemdMatrix.Processes;
+
+namespace SystemdMatrix.Tests.Isolation;
+
+public sealed class CgroupFingerprintTests
+{
+    private const string ContainerId = "0be34b8ec5806b0760093e39dea35f4305262d276ecc5047a5f0ff43871ed6d0";
+
+    [Test]
+    public void Containers_own_subtrees_the_harness_helper_and_ignored_subtrees_are_not_the_hosts_state()
+    {
+        var output = string.Join('\n',
+            "d .",
+            "c . cpu memory pids",
+            "d ./system.slice",
+            $"d ./system.slice/docker-{ContainerId}.scope",
+            $"d ./system.slice/docker-{ContainerId}.scope/init.scope",
+            "d ./docker",
+            "c ./docker memory pids cpu",
+            $"d ./docker/{ContainerId}",
+            $"c ./docker/{ContainerId} memory",
+            "d ./systemd-matrix-agent.slice",
+            "d ./memory/process_api",
+            "d ./memory/process_api/2fb772f8",
+            "garbage line");
+
+        var fingerprint = CgroupFingerprint.Parse(output, ["memory/process_api"]);
+
+        Assert.That(fingerprint.Directories, Is.EquivalentTo(new[] { ".", "system.slice", "docker" }));
+        Assert.That(fingerprint.SubtreeControl, Is.EquivalentTo(new Dictionary<string, string> { ["."] = "cpu memory pids", ["docker"] = "cpu memory pids" }),
+            "controllers are compared as a set, whatever order the kernel lists them in");
+    }
+
+    [Test]
+    public void The_difference_names_what_was_made_removed_and_switched()
+    {
+        var baseline = CgroupFingerprint.Parse("d .\nc . memory pids\nd ./system.slice\nd ./docker\nc ./docker \n");
+        var now = CgroupFingerprint.Parse("d .\nc . cpu memory pids\nd ./docker\nc ./docker \nd ./init.scope\nd ./init.scope/x.service\n");
+
+        var diff = now.Since(baseline);
+
+        Assert.That(diff.IsEmpty, Is.False);
+        Assert.That(diff.Lines(), Is.EqualTo(new[]
+        {
+            "+ /sys/fs/cgroup/init.scope",
+            "+ /sys/fs/cgroup/init.scope/x.service",
+            "- /sys/fs/cgroup/system.slice",
+            "~ /sys/fs/cgroup/cgroup.subtree_control: 'memory pids' -> 'cpu memory pids'",
+        }));
+        Assert.That(baseline.Since(baseline).IsEmpty, Is.True);
+    }
+
+    /// <summary>The fingerprint and restore scripts run for real, on a folder standing in for the cgroup tree.</summary>
+    [Test]
+    public async Task The_restore_script_puts_a_tree_back_and_the_fingerprint_script_then_matches_the_baseline()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "smx-cgroup-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "system.slice"));
+            Directory.CreateDirectory(Path.Combine(root, "docker", ContainerId));
+            File.WriteAllText(Path.Combine(root, "cgroup.subtree_control"), "memory pids\n");
+            var baseline = await ReadAsync(root);
+
+            // What a container with the host's tree bound read-write leaves: systemd's own layout at the root.
+            Directory.CreateDirectory(Path.Combine(root, "init.scope"));
+            Directory.CreateDirectory(Path.Combine(root, "system.slice", "systemd-journald.service"));
+            Directory.Delete(Path.Combine(root, "system.slice", "systemd-journald.service"));
+            Directory.CreateDirectory(Path.Combine(root, "user.slice", "user-0.slice"));
+            Directory.Delete(Path.Combine(root, "system.slice"));
+            var dirty = (await ReadAsync(root)).Since(baseline);
+            Assert.That(dirty.Added, Is.EqualTo(new[] { "init.scope", "user.slice", "user.slice/user-0.slice" }));
+            Assert.That(dirty.Removed, Is.EqualTo(new[] { "system.slice" }));
+
+            var script = dirty.RestoreScript(root);
+            var result = await ProcessRunner.RunAsync("/bin/sh", ["-c", script]);
+            Assert.That(result.StandardOutput, Does.Not.Contain("fail"), result.StandardOutput);
+
+            Assert.That((await ReadAsync(root)).Since(baseline).IsEmpty, Is.True, string.Join('\n', (await ReadAsync(root)).Since(baseline).Lines()));
+            Assert.That(Directory.Exists(Path.Combine(root, "docker", ContainerId)), Is.True, "a container's own cgroup is left alone");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Controllers_are_switched_off_deepest_first_and_back_on_shallowest_first()
+    {
+        var baseline = CgroupFingerprint.Parse("d .\nc . memory pids\nd ./docker\nc ./docker memory\n");
+        var now = CgroupFingerprint.Parse("d .\nc . cpu pids\nd ./docker\nc ./docker cpu memory\n");
+
+        var lines = now.Since(baseline).RestoreScript().Split('\n').Where(l => l.StartsWith("echo", StringComparison.Ordinal)).ToList();
+
+        // The kernel refuses to switch a controller off in a parent while a child still has it on.
+        Assert.That(lines, Is.EqualTo(new[]
+        {
+            "echo -cpu > 'docker/cgroup.subtree_control' 2>/dev/null || echo fail disable cpu in 'docker/cgroup.subtree_control'",
+            "echo -cpu > './cgroup.subtree_control' 2>/dev/null || echo fail disable cpu in './cgroup.subtree_control'",
+            "echo +memory > './cgroup.subtree_control' 2>/dev/null || echo fail enable memory in './cgroup.subtree_control'",
+        }));
+    }
+
+    [Test]
+    public async Task What_the_kernel_refuses_is_reported_by_the_restore_script()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "smx-cgroup-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(root);
+            var baseline = await ReadAsync(root);
+            Directory.CreateDirectory(Path.Combine(root, "init.scope"));
+            // A file inside stands in for a cgroup that still has processes: rmdir fails.
+            File.WriteAllText(Path.Combine(root, "init.scope", "cgroup.procs"), "1\n");
+            var diff = (await ReadAsync(root)).Since(baseline);
+
+            var result = await ProcessRunner.RunAsync("/bin/sh", ["-c", diff.RestoreScript(root)]);
+
+            Assert.That(result.StandardOutput, Does.Contain("fail rmdir init.scope"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<CgroupFingerprint> ReadAsync(string root)
+    {
+        var result = await ProcessRunner.RunCheckedAsync("/bin/sh", ["-c", CgroupFingerprint.Script(root)]);
+        return CgroupFingerprint.Parse(result.StandardOutput);
+    }
+}
