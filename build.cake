@@ -8,12 +8,15 @@
 //   Approve      accept the boot snapshots the last test run received
 //   Reap         remove what an interrupted or crashed run left behind
 //   Bench        harness against a bare docker CLI loop on the same cells (bench/README.md)
-// Arguments: --matrix=NAME (default full), --filter=EXPR (dotnet test filter), --configuration=Release|Debug
+// Arguments: --matrix=NAME (default full), --filter=EXPR (dotnet test filter), --configuration=Release|Debug,
+//            --allow-host-writes=true (also run, on this machine's own engines, the cells that can write its cgroup
+//            tree: for machines you can throw away, such as CI's; VM hosts run them regardless)
 
 var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
 var matrix = Argument("matrix", "full");
 var filter = Argument("filter", "");
+var allowHostWrites = Argument("allow-host-writes", false);
 
 var root = MakeAbsolute(Directory("."));
 var solution = root.CombineWithFilePath("SystemdMatrix.sln");
@@ -60,7 +63,9 @@ Task("Hosts")
 
 Task("Matrix")
     .IsDependentOn("Prerequisites")
-    .Does(() => Cli("run", "--matrix", matrix, "--update-readme"));
+    .Does(() => Cli(allowHostWrites
+        ? new[] { "run", "--matrix", matrix, "--update-readme", "--allow-host-writes" }
+        : new[] { "run", "--matrix", matrix, "--update-readme" }));
 
 Task("Test")
     .IsDependentOn("Prerequisites")
@@ -74,6 +79,7 @@ Task("Test")
             Filter = string.IsNullOrEmpty(filter) ? null : filter,
             Loggers = new[] { "trx", "console;verbosity=normal" },
             ResultsDirectory = testResults,
+            EnvironmentVariables = new Dictionary<string, string> { ["SYSTEMD_MATRIX_ALLOW_HOST_WRITES"] = allowHostWrites ? "1" : "0" },
         });
     });
 

@@ -9,22 +9,16 @@ internal static class ReapCommand
 {
     public static Command Create()
     {
-        var command = new Command("reap", "Tear down sandbox engines and VMs (with their containers, mounts, network namespaces and folders) whose run is gone, and unfinished cache files.");
+        var command = new Command("reap", "Tear down sandbox engines and VMs (with their containers, mounts, network namespaces and folders) whose run is gone, unfinished cache files, and the cgroups containers of such runs left in this machine's tree.");
         command.SetAction((_, ct) => Out.Guard(async () =>
         {
-            var reaped = (await EngineReaper.ReapAsync(cancellationToken: ct)).Concat(await Hosts.VmReaper.ReapAsync(ct)).ToList();
-            foreach (var engine in reaped)
+            var reaped = await Runs.Leftovers.ReapAsync(new ImageCache(ImageCache.DefaultRoot), ct);
+            foreach (var line in reaped)
             {
-                Out.Log(EngineReaper.Describe(engine));
+                Out.Log(line);
             }
 
-            var scratch = new ImageCache(ImageCache.DefaultRoot).ReapScratch();
-            foreach (var file in scratch)
-            {
-                Out.Log($"removed leftover {file}");
-            }
-
-            Out.Log(reaped.Count + scratch.Count == 0 ? "nothing to reap" : $"reaped {reaped.Count} engines and {scratch.Count} cache leftovers");
+            Out.Log(reaped.Count == 0 ? "nothing to reap" : $"reaped {reaped.Count} leftovers");
             return 0;
         }));
         return command;

@@ -32,6 +32,13 @@ public sealed class BootEnvironment
 
     public static MatrixDefinition Definition { get; } = MatrixDefinition.Load(Layout.Matrices);
 
+    /// <summary>
+    /// Whether cells that can write this machine's own cgroup tree may run on sandbox engines:
+    /// <c>SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1</c>, which <c>dotnet cake --target=Test --allow-host-writes=true</c> sets (CI does,
+    /// on a machine that is thrown away). Without it they are reported as skipped, with the reason.
+    /// </summary>
+    public static bool AllowHostWrites => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ALLOW_HOST_WRITES") is "1" or "true";
+
     public static ImageManifest Manifest { get; } = ImageManifest.Load(Layout.Manifest);
 
     [OneTimeSetUp]

@@ -15,6 +15,10 @@ public static class EngineReaper
         dataRoot ??= SandboxPaths.DefaultDataRoot;
         var reaped = new List<ReapedEngine>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var staging in Processes.RecordedFolder.ReapStaging(stateRoot, SandboxPaths.IdPrefix, s => EngineRecord.TryRead(Path.Combine(s, "engine.json")) is { OwnerAlive: true }))
+        {
+            reaped.Add(new ReapedEngine(Path.GetFileName(staging), "state folder of a run that died while creating it", [staging]));
+        }
 
         if (Directory.Exists(stateRoot))
         {

@@ -35,6 +35,9 @@ public sealed record EngineRecord(
 
     public void Write() => File.WriteAllText(Paths.RecordFile, JsonSerializer.Serialize(this, Options));
 
+    /// <summary>Creates the engine's state folder with this record already in it (see <see cref="RecordedFolder"/>).</summary>
+    public void CreateStateDirectory() => RecordedFolder.Create(StateDirectory, Path.GetFileName(Paths.RecordFile), JsonSerializer.Serialize(this, Options));
+
     public static EngineRecord? TryRead(string file)
     {
         try

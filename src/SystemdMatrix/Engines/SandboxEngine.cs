@@ -84,10 +84,9 @@ public sealed class SandboxEngine : IEngineHost
             paths = paths with { DataRoot = kept, KeepDataRoot = true };
         }
 
-        CreatePrivateDirectory(paths.StateDirectory);
+        EngineRecord.ForCurrentProcess(paths, options.Purpose, options.Profile.Name).CreateStateDirectory();
         Directory.CreateDirectory(paths.DataRoot);
         EngineLifetime.Register(paths);
-        EngineRecord.ForCurrentProcess(paths, options.Purpose, options.Profile.Name).Write();
         await File.WriteAllTextAsync(paths.ConfigFile, DaemonConfig.Render(options.Profile, paths), cancellationToken).ConfigureAwait(false);
 
         var stopwatch = Stopwatch.StartNew();
@@ -217,15 +216,6 @@ public sealed class SandboxEngine : IEngineHost
         {
             return "(no dockerd log)";
         }
-    }
-
-    private static void CreatePrivateDirectory(string path)
-    {
-        var parent = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // CreateDirectory's mode is masked by umask and ignored for folders that already exist: set it outright.
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private sealed class NotReadyException : Exception;

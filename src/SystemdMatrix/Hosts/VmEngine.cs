@@ -72,11 +72,8 @@ public sealed class VmEngine : IEngineHost
         }
 
         var paths = VmPaths.For(VmPaths.NewId());
-        Directory.CreateDirectory(Path.GetDirectoryName(paths.StateDirectory)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Directory.CreateDirectory(paths.StateDirectory);
-        File.SetUnixFileMode(paths.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        VmRecord.ForCurrentProcess(paths, options.Purpose).CreateStateDirectory();
         Directory.CreateDirectory(paths.DataDirectory);
-        VmRecord.ForCurrentProcess(paths, options.Purpose).Write();
         EngineLifetime.Register(paths.Id, () => VmTeardown.TeardownAsync(paths, graceful: false));
 
         var label = $"{paths.Id} (Debian {options.Release.Release}, cgroup {AxisNames.Of(options.CgroupMode)}, profile {options.Profile.Name})";

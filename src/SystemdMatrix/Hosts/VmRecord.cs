@@ -20,6 +20,9 @@ public sealed record VmRecord(string Id, string Purpose, int OwnerPid, long Owne
 
     public void Write() => File.WriteAllText(Paths.Record, JsonSerializer.Serialize(this, Options));
 
+    /// <summary>Creates the VM's state folder with this record already in it (see <see cref="RecordedFolder"/>).</summary>
+    public void CreateStateDirectory() => RecordedFolder.Create(StateDirectory, Path.GetFileName(Paths.Record), JsonSerializer.Serialize(this, Options));
+
     public static VmRecord? TryRead(string file)
     {
         try

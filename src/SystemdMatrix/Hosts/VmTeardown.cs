@@ -81,6 +81,11 @@ public static class VmReaper
     public static async Task<IReadOnlyList<ReapedEngine>> ReapAsync(CancellationToken cancellationToken = default)
     {
         var reaped = new List<ReapedEngine>();
+        foreach (var staging in RecordedFolder.ReapStaging(VmPaths.DefaultStateRoot, VmPaths.IdPrefix, s => VmRecord.TryRead(Path.Combine(s, "vm.json")) is { OwnerAlive: true }))
+        {
+            reaped.Add(new ReapedEngine(Path.GetFileName(staging), "state folder of a run that died while creating it", [staging]));
+        }
+
         if (Directory.Exists(VmPaths.DefaultStateRoot))
         {
             foreach (var dir in Directory.EnumerateDirectories(VmPaths.DefaultStateRoot, VmPaths.IdPrefix + "*"))

@@ -19,9 +19,9 @@ public static class ImageSet
         CancellationToken cancellationToken,
         BaseSource? sourceOverride = null)
     {
-        foreach (var removed in cache.ReapScratch())
+        foreach (var line in await Leftovers.ReapAsync(cache, cancellationToken).ConfigureAwait(false))
         {
-            log($"removed leftover {removed}");
+            log(line);
         }
 
         var builder = new ImageBuilder(manifest, layout.ImagesRoot, cache);

@@ -58,7 +58,8 @@ public sealed class ResultStore(string folder)
         _state = resume ? earlier! with { UpdatedAt = DateTimeOffset.UtcNow } : new RunState(matrix, selection, Complete: false, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
         var wanted = cellIds.ToHashSet(StringComparer.Ordinal);
         _reusable = resume
-            ? LoadAll().Where(r => r.Value.DecidedAt >= _state.StartedAt && wanted.Contains(r.Key.CellId)).ToDictionary(r => r.Key, r => r.Value)
+            // Only booted cells are worth keeping: a cell not run (not applicable, skipped) is decided again at no cost.
+            ? LoadAll().Where(r => r.Value.DecidedAt >= _state.StartedAt && r.Value.Row.Attempts > 0 && wanted.Contains(r.Key.CellId)).ToDictionary(r => r.Key, r => r.Value)
             : [];
         WriteState(_state);
         return _reusable.Select(r => r.Key.CellId).Distinct().Count();

@@ -1,4 +1,5 @@
 using SystemdMatrix.Engines;
+using SystemdMatrix.Isolation;
 using SystemdMatrix.Model;
 using SystemdMatrix.Runs;
 using SystemdMatrix.Signatures;
@@ -77,6 +78,11 @@ public sealed class MatrixBootTests
         if (BootEnvironment.Definition.NotApplicable(cell, session.Host) is { } notApplicable)
         {
             Assert.Ignore($"not applicable on {session.Host.Describe()}: {notApplicable.Message}");
+        }
+
+        if (HostWriteClassifier.Consent(cell, session.Host, BootEnvironment.AllowHostWrites) is { } skipped)
+        {
+            Assert.Ignore($"skipped: {skipped.Message} (SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1)");
         }
 
         var outcome = await session.RunAsync(cell, cancellationToken);
