@@ -16,6 +16,7 @@ root.Subcommands.Add(ReapCommand.Create());
 root.Subcommands.Add(PrereqsCommand.Create());
 root.Subcommands.Add(SnapshotsCommand.Create());
 root.Subcommands.Add(HostsCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 
 // Ctrl-C cancels the command's token; teardown (containers, dockerd, mounts) needs a few seconds to finish in order.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };

@@ -21,8 +21,9 @@ internal static class RunCommand
         {
             Description = "Also run, on sandbox engines, the cells that can write this machine's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
         };
+        var shuffle = new Option<int?>("--shuffle") { Description = "Boot each host's cells in an order shuffled by this seed (a replay that shows whether verdicts depend on order)." };
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, shuffle, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -41,6 +42,7 @@ internal static class RunCommand
                 UpdateReadme = result.GetValue(readme),
                 AllowHostWrites = result.GetValue(allowHostWrites),
                 PauseAfterCells = result.GetValue(pause),
+                ShuffleSeed = result.GetValue(shuffle),
             }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");

@@ -67,6 +67,21 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
 
     public string ToJson() => JsonSerializer.Serialize(this with { Rows = OrderedRows }, JsonOptions) + "\n";
 
+    /// <summary>Reads what <see cref="ToJson"/> wrote; the message names the file when it is not such a report.</summary>
+    public static CompatibilityReport Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CompatibilityReport>(File.ReadAllText(path), JsonOptions) is { Matrix: not null, Rows: not null } report
+                ? report
+                : throw new InvalidDataException($"{path}: not a compatibility report (no matrix or rows)");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not a compatibility report: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>
     /// The table people read first: one row per set of flags, one column per image (with its systemd version), one
     /// section per host; each cell says booted, the failure signature, refused or n/a.

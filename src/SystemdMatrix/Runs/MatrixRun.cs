@@ -36,6 +36,12 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// </summary>
     public bool AllowHostWrites { get; init; }
 
+    /// <summary>
+    /// Boot each host's cells in an order shuffled by this seed instead of matrix order (a replay that shows whether
+    /// verdicts depend on what ran before).
+    /// </summary>
+    public int? ShuffleSeed { get; init; }
+
     /// <summary>For tests: after this many cells are decided, wait (for Ctrl-C) instead of going on.</summary>
     public int? PauseAfterCells { get; init; }
 }
@@ -229,6 +235,13 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             {
                 toBoot.Add(cell);
             }
+        }
+
+        if (options.ShuffleSeed is { } seed)
+        {
+            var shuffled = toBoot.ToArray();
+            new Random(seed).Shuffle(shuffled);
+            toBoot = [.. shuffled];
         }
 
         var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
