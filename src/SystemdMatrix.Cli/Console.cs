@@ -32,7 +32,7 @@ internal static class Out
             Error(ex.Message);
             return 2;
         }
-        catch (Exception ex) when (ex is EngineStartException or ImageUnfitException or Processes.ProcessFailedException)
+        catch (Exception ex) when (ex is EngineStartException or ImageUnfitException or Processes.ProcessFailedException or Isolation.HostStateException)
         {
             Error(ex.Message);
             return 1;

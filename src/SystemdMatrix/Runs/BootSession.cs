@@ -24,6 +24,7 @@ public sealed class BootSession : IAsyncDisposable
     private readonly SemaphoreSlim _warmUpGate = new(1, 1);
     private readonly HostStateGuard _guard;
     private bool _warm;
+    private HostStateException? _dirty;
 
     private BootSession(IEngineHost engine, CellRunner runner, HostStateGuard guard)
     {
@@ -112,7 +113,8 @@ public sealed class BootSession : IAsyncDisposable
 
     /// <summary>
     /// Boots one cell from the host's defined state: alone if it can write the host's tree, beside others if not;
-    /// afterwards the host is put back (or <see cref="HostStateException"/> says it cannot be).
+    /// afterwards the host is put back. When it cannot be, the cell's outcome still stands (with what was left), and
+    /// every later cell is refused with <see cref="HostStateException"/>: the host is not used again.
     /// </summary>
     public async Task<CellOutcome> RunAsync(Cell cell, CancellationToken cancellationToken)
     {
@@ -123,8 +125,21 @@ public sealed class BootSession : IAsyncDisposable
         IReadOnlyList<string> left;
         await using (await _guard.Gate.EnterAsync(alone, cancellationToken).ConfigureAwait(false))
         {
+            if (_dirty is { } unusable)
+            {
+                throw unusable;
+            }
+
             outcome = await Runner.RunAsync(cell, tag, cancellationToken, _guard.ObserveAsync).ConfigureAwait(false);
-            left = await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                left = await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HostStateException dirty)
+            {
+                _dirty = new HostStateException($"after {cell.Id}: {dirty.Message}", dirty.Remaining);
+                left = dirty.Remaining;
+            }
         }
 
         var writes = outcome.Verdict.HostWrites.Union(left, StringComparer.Ordinal).ToList();

@@ -193,12 +193,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
         var runnerOptions = hostSpec.Kind == HostKind.Vm ? VmHosts.RunnerOptions(options.Runner) : options.Runner;
+        async Task<BootSession> StartSessionAsync() => hostSpec.Kind == HostKind.Vm
+            ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
+            : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
+
         BootSession session;
         try
         {
-            session = hostSpec.Kind == HostKind.Vm
-                ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
-                : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
+            session = await StartSessionAsync().ConfigureAwait(false);
         }
         catch (Engines.EngineRefusedException refused)
         {
@@ -214,8 +216,56 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             return;
         }
 
-        await using var disposeSession = session;
-        var host = session.Host;
+        await BootGroupAsync(session, StartSessionAsync, hostSpec, candidates, definition, images, results, rows, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How often one VM group may reboot its host because a cell left the cgroup tree unrestorable.</summary>
+    private const int MaxReboots = 3;
+
+    /// <summary>
+    /// Boots a group's cells on its session. A VM host whose cgroup tree could not be put back is rebooted and the
+    /// cells not yet decided go on there; on the sandbox (this machine) the run stops, naming what is left.
+    /// </summary>
+    private async Task BootGroupAsync(
+        BootSession first,
+        Func<Task<BootSession>> restart,
+        HostSpec hostSpec,
+        IReadOnlyList<Cell> candidates,
+        MatrixDefinition definition,
+        IReadOnlyDictionary<string, ImageStatus> images,
+        ResultStore results,
+        ConcurrentBag<ReportRow> rows,
+        MatrixRunOptions options,
+        CancellationToken cancellationToken)
+    {
+        var session = first;
+        try
+        {
+            await BootGroupOnAsync(() => session, async () =>
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                session = await restart().ConfigureAwait(false);
+            }, hostSpec, candidates, definition, images, results, rows, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task BootGroupOnAsync(
+        Func<BootSession> current,
+        Func<Task> reboot,
+        HostSpec hostSpec,
+        IReadOnlyList<Cell> candidates,
+        MatrixDefinition definition,
+        IReadOnlyDictionary<string, ImageStatus> images,
+        ResultStore results,
+        ConcurrentBag<ReportRow> rows,
+        MatrixRunOptions options,
+        CancellationToken cancellationToken)
+    {
+        var host = current().Host;
 
         var toBoot = new List<Cell>();
         foreach (var cell in candidates)
@@ -247,13 +297,31 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
         log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
         var done = 0;
-        await Parallel.ForEachAsync(
-            toBoot,
+        var decided = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        for (var reboots = 0; ; reboots++)
+        {
+            var remaining = toBoot.Where(c => !decided.ContainsKey(c.Id)).ToList();
+            var session = current();
+            try
+            {
+                await BootCellsAsync(session, remaining).ConfigureAwait(false);
+                return;
+            }
+            catch (HostStateException dirty) when (hostSpec.Kind == HostKind.Vm && reboots < MaxReboots)
+            {
+                log($"{host.Describe()}: {dirty.Message}\nrebooting the VM for the {toBoot.Count - decided.Count} cells left");
+                await reboot().ConfigureAwait(false);
+            }
+        }
+
+        Task BootCellsAsync(BootSession session, IReadOnlyList<Cell> cells) => Parallel.ForEachAsync(
+            cells,
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (cell, ct) =>
             {
                 var facts = images[cell.Image].Facts!;
                 var outcome = await session.RunAsync(cell, ct).ConfigureAwait(false);
+                decided[cell.Id] = true;
                 var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
                 rows.Add(row);
                 results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
@@ -265,6 +333,6 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                     log($"pausing after {n} cells until interrupted");
                     await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
                 }
-            }).ConfigureAwait(false);
+            });
     }
 }
