@@ -22,8 +22,12 @@ internal static class RunCommand
             Description = "Also run, on sandbox engines, the cells that can write this machine's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
         };
         var shuffle = new Option<int?>("--shuffle") { Description = "Boot each host's cells in an order shuffled by this seed (a replay that shows whether verdicts depend on order)." };
+        var unused = new Option<bool>("--compare-unused-host")
+        {
+            Description = "Also boot each cell on the host taken back to before its engine ran any container, and show that verdict where it differs (twice the boots).",
+        };
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, shuffle, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, shuffle, unused, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -43,6 +47,7 @@ internal static class RunCommand
                 AllowHostWrites = result.GetValue(allowHostWrites),
                 PauseAfterCells = result.GetValue(pause),
                 ShuffleSeed = result.GetValue(shuffle),
+                CompareUnusedHost = result.GetValue(unused),
             }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");

@@ -16,6 +16,7 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
 {
     private readonly SemaphoreSlim _baselineGate = new(1, 1);
     private CgroupFingerprint? _baseline;
+    private CgroupFingerprint? _pristine;
 
     public string Where => tree.Where;
 
@@ -23,6 +24,15 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
 
     /// <summary>The defined state, once a warm-up has set it.</summary>
     public CgroupFingerprint? Baseline => _baseline;
+
+    /// <summary>
+    /// The host as it was before its engine ran any container (taken before the first warm-up; on a VM host, after
+    /// the harness's helper started under its own parent), or null before that.
+    /// </summary>
+    public CgroupFingerprint? Pristine => _pristine;
+
+    /// <summary>Whether a host that never ran a container differs from the defined state at all (else there is nothing to compare).</summary>
+    public bool PristineDiffers => _pristine is not null && _baseline is not null && !_baseline.Since(_pristine).IsEmpty;
 
     /// <summary>
     /// Runs an engine's warm-up (a plain container) alone on the host and takes the state after it as the baseline.
@@ -41,6 +51,7 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
                 await RestoreLockedAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            _pristine ??= await tree.ReadAsync(cancellationToken).ConfigureAwait(false);
             await warmUp(cancellationToken).ConfigureAwait(false);
             _baseline = await tree.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -74,11 +85,29 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
         }
     }
 
+    /// <summary>
+    /// Takes the host back to before its engine ran any container (the engine's parent cgroups removed, controllers
+    /// as they were), for one cell that is to show what a never-used host does; <see cref="RestoreAsync"/> then
+    /// brings it back to the defined state. Only while holding the gate alone.
+    /// </summary>
+    public async Task MakePristineAsync(CancellationToken cancellationToken)
+    {
+        await _baselineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RestoreLockedAsync(cancellationToken, _pristine ?? throw new InvalidOperationException("the host's pristine state was never taken")).ConfigureAwait(false);
+        }
+        finally
+        {
+            _baselineGate.Release();
+        }
+    }
+
     public ValueTask DisposeAsync() => tree.DisposeAsync();
 
-    private async Task<IReadOnlyList<string>> RestoreLockedAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> RestoreLockedAsync(CancellationToken cancellationToken, CgroupFingerprint? target = null)
     {
-        var baseline = _baseline ?? throw new InvalidOperationException("the host's baseline was never taken");
+        var baseline = target ?? _baseline ?? throw new InvalidOperationException("the host's baseline was never taken");
         var diff = (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline);
         if (diff.IsEmpty)
         {

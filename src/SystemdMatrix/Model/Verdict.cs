@@ -59,6 +59,12 @@ public sealed record Verdict
     /// </summary>
     public IReadOnlyList<string> HostWrites { get; init; } = [];
 
+    /// <summary>
+    /// Where the same cell ends otherwise on a host whose engine has never run a container (the state before the
+    /// defined one): that verdict in short (<c>failed: cgroup-missing</c>); null when it ends the same or was not tried.
+    /// </summary>
+    public string? OnUnusedHost { get; init; }
+
     public static Verdict Booted(string systemState, IReadOnlyList<string> failedUnits, IReadOnlyList<string> decisiveLines) =>
         new() { Kind = VerdictKind.Booted, SystemState = systemState, FailedUnits = failedUnits, DecisiveLines = decisiveLines };
 

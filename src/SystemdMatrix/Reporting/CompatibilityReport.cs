@@ -250,13 +250,17 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     private static string Short(Verdict verdict) => verdict.Kind switch
     {
         VerdictKind.Booted => (verdict.SystemState == "running" ? "**booted**" : $"**booted** ({verdict.SystemState})")
-                              + (verdict.HostWrites.Count > 0 ? ", wrote host cgroups" : string.Empty),
-        VerdictKind.Failed => $"`{verdict.Signature}`",
+                              + (verdict.HostWrites.Count > 0 ? ", wrote host cgroups" : string.Empty)
+                              + UnusedHost(verdict),
+        VerdictKind.Failed => $"`{verdict.Signature}`" + UnusedHost(verdict),
         VerdictKind.EngineRefused => "refused",
         VerdictKind.NotApplicable => "n/a",
         VerdictKind.Skipped => "skipped",
         _ => "error",
     };
+
+    // The footnote of a cell whose verdict is another on a host whose engine never ran a container.
+    private static string UnusedHost(Verdict verdict) => verdict.OnUnusedHost is { } other ? $" (unused host: {other})" : string.Empty;
 
     private string Totals()
     {

@@ -14,8 +14,8 @@ public static class VerdictComparison
     /// <summary>What a verdict is for comparison: kind, signature or state, and whether it wrote the host's tree.</summary>
     public static string Essence(Verdict verdict) => verdict.Kind switch
     {
-        VerdictKind.Booted => $"booted ({verdict.SystemState}){(verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty)}",
-        VerdictKind.Failed => $"failed: {verdict.Signature}",
+        VerdictKind.Booted => $"booted ({verdict.SystemState}){(verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty)}{(verdict.OnUnusedHost is { } u ? $" (unused host: {u})" : string.Empty)}",
+        VerdictKind.Failed => $"failed: {verdict.Signature}{(verdict.OnUnusedHost is { } u ? $" (unused host: {u})" : string.Empty)}",
         VerdictKind.EngineRefused => "engine-refused",
         VerdictKind.Skipped => "skipped",
         _ => AxisNames.Of(verdict.Kind),

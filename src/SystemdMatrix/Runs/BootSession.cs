@@ -147,6 +147,33 @@ public sealed class BootSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Boots the cell as <see cref="RunAsync"/> does, then once more, alone, on the host taken back to before its
+    /// engine ran any container, and records that verdict where it differs (<see cref="Verdict.OnUnusedHost"/>).
+    /// Where the two states do not differ on this host there is nothing to compare and the cell runs once.
+    /// </summary>
+    public async Task<CellOutcome> RunComparingUnusedHostAsync(Cell cell, CancellationToken cancellationToken)
+    {
+        var outcome = await RunAsync(cell, cancellationToken).ConfigureAwait(false);
+        if (!_guard.PristineDiffers)
+        {
+            return outcome;
+        }
+
+        CellOutcome unused;
+        await using (await _guard.Gate.EnterAsync(alone: true, cancellationToken).ConfigureAwait(false))
+        {
+            await _guard.MakePristineAsync(cancellationToken).ConfigureAwait(false);
+            unused = await Runner.RunAsync(cell, ImageFor(cell).Tag, cancellationToken, _guard.ObserveAsync).ConfigureAwait(false);
+            await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var essence = Reporting.VerdictComparison.Essence(unused.Verdict with { HostWrites = [] });
+        return essence == Reporting.VerdictComparison.Essence(outcome.Verdict with { HostWrites = [] })
+            ? outcome
+            : outcome with { Verdict = outcome.Verdict with { OnUnusedHost = essence } };
+    }
+
+    /// <summary>
     /// The defined state is a host in ordinary use: before its first cell, the engine runs one plain container (no
     /// flags), alone, and the tree after it is the baseline.
     /// </summary>

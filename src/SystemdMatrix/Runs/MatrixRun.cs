@@ -42,6 +42,12 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// </summary>
     public int? ShuffleSeed { get; init; }
 
+    /// <summary>
+    /// Also boot every cell on the host taken back to before its engine ran any container, and record that verdict
+    /// where it differs (<c>--compare-unused-host</c>; twice the boots, each of them alone).
+    /// </summary>
+    public bool CompareUnusedHost { get; init; }
+
     /// <summary>For tests: after this many cells are decided, wait (for Ctrl-C) instead of going on.</summary>
     public int? PauseAfterCells { get; init; }
 }
@@ -320,7 +326,9 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             async (cell, ct) =>
             {
                 var facts = images[cell.Image].Facts!;
-                var outcome = await session.RunAsync(cell, ct).ConfigureAwait(false);
+                var outcome = options.CompareUnusedHost
+                    ? await session.RunComparingUnusedHostAsync(cell, ct).ConfigureAwait(false)
+                    : await session.RunAsync(cell, ct).ConfigureAwait(false);
                 decided[cell.Id] = true;
                 var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
                 rows.Add(row);

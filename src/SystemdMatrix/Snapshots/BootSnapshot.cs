@@ -55,6 +55,11 @@ public static class BootSnapshot
             Field("observed", line);
         }
 
+        if (v.OnUnusedHost is { } unused)
+        {
+            Field("on-unused-host", unused);
+        }
+
         foreach (var line in v.HostWrites)
         {
             Field("wrote-host", line);
