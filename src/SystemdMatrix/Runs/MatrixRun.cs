@@ -247,100 +247,86 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         var session = first;
         try
         {
-            await BootGroupOnAsync(() => session, async () =>
-            {
-                await session.DisposeAsync().ConfigureAwait(false);
-                session = await restart().ConfigureAwait(false);
-            }, hostSpec, candidates, definition, images, results, rows, options, cancellationToken).ConfigureAwait(false);
+            await BootCellsOfGroupAsync().ConfigureAwait(false);
         }
         finally
         {
             await session.DisposeAsync().ConfigureAwait(false);
         }
-    }
 
-    private async Task BootGroupOnAsync(
-        Func<BootSession> current,
-        Func<Task> reboot,
-        HostSpec hostSpec,
-        IReadOnlyList<Cell> candidates,
-        MatrixDefinition definition,
-        IReadOnlyDictionary<string, ImageStatus> images,
-        ResultStore results,
-        ConcurrentBag<ReportRow> rows,
-        MatrixRunOptions options,
-        CancellationToken cancellationToken)
-    {
-        var host = current().Host;
-
-        var toBoot = new List<Cell>();
-        foreach (var cell in candidates)
+        async Task BootCellsOfGroupAsync()
         {
-            var facts = images[cell.Image].Facts!;
-            if ((definition.NotApplicable(cell, host) ?? HostWriteClassifier.Consent(cell, host, options.AllowHostWrites)) is { } notRun)
-            {
-                var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notRun);
-                rows.Add(row);
-                results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
-            }
-            else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
-            {
-                rows.Add(earlier.Row with { Aliases = cell.Aliases });
-            }
-            else
-            {
-                toBoot.Add(cell);
-            }
-        }
+            var host = session.Host;
 
-        if (options.ShuffleSeed is { } seed)
-        {
-            var shuffled = toBoot.ToArray();
-            new Random(seed).Shuffle(shuffled);
-            toBoot = [.. shuffled];
-        }
-
-        var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
-        log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
-        var done = 0;
-        var decided = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-        for (var reboots = 0; ; reboots++)
-        {
-            var remaining = toBoot.Where(c => !decided.ContainsKey(c.Id)).ToList();
-            var session = current();
-            try
-            {
-                await BootCellsAsync(session, remaining).ConfigureAwait(false);
-                return;
-            }
-            catch (HostStateException dirty) when (hostSpec.Kind == HostKind.Vm && reboots < MaxReboots)
-            {
-                log($"{host.Describe()}: {dirty.Message}\nrebooting the VM for the {toBoot.Count - decided.Count} cells left");
-                await reboot().ConfigureAwait(false);
-            }
-        }
-
-        Task BootCellsAsync(BootSession session, IReadOnlyList<Cell> cells) => Parallel.ForEachAsync(
-            cells,
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (cell, ct) =>
+            var toBoot = new List<Cell>();
+            foreach (var cell in candidates)
             {
                 var facts = images[cell.Image].Facts!;
-                var outcome = options.CompareUnusedHost
-                    ? await session.RunComparingUnusedHostAsync(cell, ct).ConfigureAwait(false)
-                    : await session.RunAsync(cell, ct).ConfigureAwait(false);
-                decided[cell.Id] = true;
-                var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
-                rows.Add(row);
-                results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
-                var n = Interlocked.Increment(ref done);
-                var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
-                log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
-                if (n == options.PauseAfterCells)
+                if ((definition.NotApplicable(cell, host) ?? HostWriteClassifier.Consent(cell, host, options.AllowHostWrites)) is { } notRun)
                 {
-                    log($"pausing after {n} cells until interrupted");
-                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                    var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notRun);
+                    rows.Add(row);
+                    results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
                 }
-            });
+                else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
+                {
+                    rows.Add(earlier.Row with { Aliases = cell.Aliases });
+                }
+                else
+                {
+                    toBoot.Add(cell);
+                }
+            }
+
+            if (options.ShuffleSeed is { } seed)
+            {
+                var shuffled = toBoot.ToArray();
+                new Random(seed).Shuffle(shuffled);
+                toBoot = [.. shuffled];
+            }
+
+            var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
+            log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
+            var done = 0;
+            var decided = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+            for (var reboots = 0; ; reboots++)
+            {
+                var remaining = toBoot.Where(c => !decided.ContainsKey(c.Id)).ToList();
+                try
+                {
+                    await BootCellsAsync(session, remaining).ConfigureAwait(false);
+                    return;
+                }
+                catch (HostStateException dirty) when (hostSpec.Kind == HostKind.Vm && reboots < MaxReboots)
+                {
+                    log($"{host.Describe()}: {dirty.Message}\nrebooting the VM for the {toBoot.Count - decided.Count} cells left");
+                    await session.DisposeAsync().ConfigureAwait(false);
+                    session = await restart().ConfigureAwait(false);
+                }
+            }
+
+            Task BootCellsAsync(BootSession session, IReadOnlyList<Cell> cells) => Parallel.ForEachAsync(
+                cells,
+                new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                async (cell, ct) =>
+                {
+                    var facts = images[cell.Image].Facts!;
+                    var outcome = options.CompareUnusedHost
+                        ? await session.RunComparingUnusedHostAsync(cell, ct).ConfigureAwait(false)
+                        : await session.RunAsync(cell, ct).ConfigureAwait(false);
+                    decided[cell.Id] = true;
+                    var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
+                    rows.Add(row);
+                    results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
+                    var n = Interlocked.Increment(ref done);
+                    var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
+                    log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");
+                    if (n == options.PauseAfterCells)
+                    {
+                        log($"pausing after {n} cells until interrupted");
+                        await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                    }
+                });
+        }
     }
 }
