@@ -50,7 +50,8 @@ internal static class HostsCommand
         var mode = new Option<string>("--cgroup") { Description = "The host's cgroup mode: v1, hybrid or v2.", DefaultValueFactory = _ => "v2" };
         var profile = new Option<string>("--profile") { Description = "The daemon profile from matrix/matrices.json.", DefaultValueFactory = _ => "default" };
         var analyze = new Option<bool>("--analyze") { Description = "Also print where the guest's boot time went (systemd-analyze time, critical chain to docker.service, slowest units)." };
-        var command = new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile, analyze };
+        var keepUp = new Option<bool>("--keep-up") { Description = "Keep the VM up until Ctrl-C, and print the DOCKER_HOST of its owner-only socket to try things on it." };
+        var command = new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile, analyze, keepUp };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -66,6 +67,12 @@ internal static class HostsCommand
                 if (result.GetValue(analyze))
                 {
                     Console.WriteLine(await vm.AnalyzeBootAsync(ct));
+                }
+
+                if (result.GetValue(keepUp))
+                {
+                    Out.Log($"DOCKER_HOST={vm.Endpoint.SocketUri} (owner-only socket); keeping the VM up until Ctrl-C");
+                    await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                 }
 
                 Out.Log("shutting down");

@@ -7,15 +7,16 @@ public sealed record VerdictFlip(string CellId, IReadOnlyList<string> Verdicts);
 
 /// <summary>
 /// Compares the verdicts of several runs of the same cells: a cell flips when its verdict, signature, system state or
-/// whether it wrote the host's cgroup tree is not the same in all of them. Cells missing from a run are listed apart.
+/// what it wrote of the host's cgroup tree is not the same in all of them. Cells missing from a run are listed apart.
+/// What a cell does on an unused host (<see cref="Verdict.OnUnusedHost"/>) is another measurement and not compared.
 /// </summary>
 public static class VerdictComparison
 {
     /// <summary>What a verdict is for comparison: kind, signature or state, and whether it wrote the host's tree.</summary>
     public static string Essence(Verdict verdict) => verdict.Kind switch
     {
-        VerdictKind.Booted => $"booted ({verdict.SystemState}){(verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty)}{(verdict.OnUnusedHost is { } u ? $" (unused host: {u})" : string.Empty)}",
-        VerdictKind.Failed => $"failed: {verdict.Signature}{(verdict.OnUnusedHost is { } u ? $" (unused host: {u})" : string.Empty)}",
+        VerdictKind.Booted => $"booted ({verdict.SystemState}){(verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty)}",
+        VerdictKind.Failed => $"failed: {verdict.Signature}",
         VerdictKind.EngineRefused => "engine-refused",
         VerdictKind.Skipped => "skipped",
         _ => AxisNames.Of(verdict.Kind),

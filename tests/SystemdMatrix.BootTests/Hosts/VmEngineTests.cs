@@ -59,10 +59,11 @@ public sealed partial class VmEngineTests
     {
         await HostSet.EnsureAsync(BootEnvironment.Layout, [HostReleases.Find("bullseye")], new ImageCache(ImageCache.DefaultRoot), BootEnvironment.Log, cancellationToken);
         string vmId;
-        using (var boot = CliProcess.Start("hosts", "boot", "--release", "bullseye", "--cgroup", "v2"))
+        using (var boot = CliProcess.Start("hosts", "boot", "--release", "bullseye", "--cgroup", "v2", "--keep-up"))
         {
             vmId = await boot.WaitForAsync(VmBooting(), cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            // Up and waiting for Ctrl-C: the kill always lands while the VM runs, however fast it booted.
+            await boot.WaitForAsync(KeptUp(), cancellationToken);
             Posix.Signal(boot.Pid, Posix.SigKill);
             await boot.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         }
@@ -93,4 +94,7 @@ public sealed partial class VmEngineTests
 
     [GeneratedRegex(@"booting VM (?<value>smx-vm-[0-9a-f]{8})")]
     private static partial Regex VmBooting();
+
+    [GeneratedRegex(@"(?<value>DOCKER_HOST=unix://\S+) \(owner-only socket\); keeping the VM up until Ctrl-C")]
+    private static partial Regex KeptUp();
 }
