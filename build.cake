@@ -100,7 +100,8 @@ Task("Bench")
             Arguments = new ProcessArgumentBuilder()
                 .Append("run").Append("-c").Append(configuration).Append("--no-build")
                 .Append("--project").AppendQuoted(root.CombineWithFilePath("bench/SystemdMatrix.Bench/SystemdMatrix.Bench.csproj").FullPath)
-                .Append("--").Append("--matrix").Append(Argument("bench-matrix", "smoke")).Append("--image").Append(Argument("bench-image", "debian-bookworm")),
+                .Append("--").Append("--matrix").Append(Argument("bench-matrix", "smoke")).Append("--image").Append(Argument("bench-image", "debian-bookworm"))
+                .Append(allowHostWrites ? "--allow-host-writes" : string.Empty),
             WorkingDirectory = root,
         });
         if (exit != 0)

@@ -12,7 +12,7 @@ using SystemdMatrix.Runs;
 // (harness, bare, harness, bare, ...), one cell at a time so neither competes with the other. Both must reach the
 // same verdict. Prints each cell's median seconds for both and the ratio harness/bare.
 //
-// Usage: dotnet run -c Release --project bench/SystemdMatrix.Bench -- [--matrix smoke] [--image debian-bookworm] [--repeat 3]
+// Usage: dotnet run -c Release --project bench/SystemdMatrix.Bench -- [--matrix smoke] [--image debian-bookworm] [--repeat 3] [--allow-host-writes]
 var options = Args.Parse(args);
 var layout = RepositoryLayout.Discover();
 var manifest = ImageManifest.Load(layout.Manifest);
@@ -30,6 +30,7 @@ if (!image.IsAvailable)
 await using var session = await BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "benchmark", Log, CancellationToken.None);
 var cells = definition.Expand(definition.Find(options.Matrix))
     .Where(c => c.Image == options.Image && c.Daemon == DaemonProfile.Default && definition.NotApplicable(c, session.Host) is null)
+    .Where(c => SystemdMatrix.Isolation.HostWriteClassifier.Consent(c, session.Host, options.AllowHostWrites) is null)
     .ToList();
 Log($"{cells.Count} cells of {options.Matrix} on {session.Host.Describe()}, {options.Repeat} runs each per side");
 
@@ -51,6 +52,8 @@ foreach (var cell in cells)
         watch.Restart();
         var result = await ProcessRunner.RunAsync(bareLoop, [image.Facts.Tag, .. flags], session.Engine.Endpoint.CliEnvironment);
         bare.Add(watch.Elapsed.TotalSeconds);
+        // The loop puts nothing back; the harness's next cell must start from the defined state all the same (not timed).
+        await session.Guard.RestoreAsync(CancellationToken.None);
         bareVerdict = result.StandardOutput.Trim().Split(' ', 2)[0] switch
         {
             "booted" => "booted",
@@ -99,7 +102,7 @@ static double Median(IReadOnlyList<double> values)
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
-internal sealed record Args(string Matrix, string Image, int Repeat)
+internal sealed record Args(string Matrix, string Image, int Repeat, bool AllowHostWrites)
 {
     public static Args Parse(string[] args)
     {
@@ -109,6 +112,6 @@ internal sealed record Args(string Matrix, string Image, int Repeat)
             return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
         }
 
-        return new Args(Value("--matrix", "smoke"), Value("--image", "debian-bookworm"), int.Parse(Value("--repeat", "3"), CultureInfo.InvariantCulture));
+        return new Args(Value("--matrix", "smoke"), Value("--image", "debian-bookworm"), int.Parse(Value("--repeat", "3"), CultureInfo.InvariantCulture), args.Contains("--allow-host-writes"));
     }
 }
