@@ -95,15 +95,16 @@ Task("Bench")
     .IsDependentOn("Prerequisites")
     .Does(() =>
     {
-        var exit = StartProcess("dotnet", new ProcessSettings
+        var benchArguments = new ProcessArgumentBuilder()
+            .Append("run").Append("-c").Append(configuration).Append("--no-build")
+            .Append("--project").AppendQuoted(root.CombineWithFilePath("bench/SystemdMatrix.Bench/SystemdMatrix.Bench.csproj").FullPath)
+            .Append("--").Append("--matrix").Append(Argument("bench-matrix", "smoke")).Append("--image").Append(Argument("bench-image", "debian-bookworm"));
+        if (allowHostWrites)
         {
-            Arguments = new ProcessArgumentBuilder()
-                .Append("run").Append("-c").Append(configuration).Append("--no-build")
-                .Append("--project").AppendQuoted(root.CombineWithFilePath("bench/SystemdMatrix.Bench/SystemdMatrix.Bench.csproj").FullPath)
-                .Append("--").Append("--matrix").Append(Argument("bench-matrix", "smoke")).Append("--image").Append(Argument("bench-image", "debian-bookworm"))
-                .Append(allowHostWrites ? "--allow-host-writes" : string.Empty),
-            WorkingDirectory = root,
-        });
+            benchArguments.Append("--allow-host-writes");
+        }
+
+        var exit = StartProcess("dotnet", new ProcessSettings { Arguments = benchArguments, WorkingDirectory = root });
         if (exit != 0)
         {
             throw new Exception($"the benchmark exited with {exit}");
