@@ -36,6 +36,9 @@ public sealed class BootSession : IAsyncDisposable
     /// <summary>The guard of this session's host: its gate, its defined state.</summary>
     public HostStateGuard Guard => _guard;
 
+    /// <summary>Why the host is not used again (a cell left its cgroup tree in a state that could not be put back), or null.</summary>
+    public HostStateException? Unusable => _dirty;
+
     public IEngineHost Engine { get; }
 
     public CellRunner Runner { get; }

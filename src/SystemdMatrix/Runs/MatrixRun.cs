@@ -295,6 +295,12 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 try
                 {
                     await BootCellsAsync(session, remaining).ConfigureAwait(false);
+                    if (session.Unusable is { } left && hostSpec.Kind != HostKind.Vm)
+                    {
+                        // The last cell left this machine's tree changed: no later cell noticed, so say it here.
+                        throw left;
+                    }
+
                     return;
                 }
                 catch (HostStateException dirty) when (hostSpec.Kind == HostKind.Vm && reboots < MaxReboots)
