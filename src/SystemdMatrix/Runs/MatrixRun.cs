@@ -139,9 +139,15 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
         if (options.UpdateReadme)
         {
+            var skipped = latest.Count(r => r.Row.Verdict.Kind == VerdictKind.Skipped);
             if (missing.Count > 0)
             {
                 log($"README.md not updated: the {matrix.Name} table lacks {missing.Count} of its {everyCell.Count} cells (run the whole matrix once), e.g. {string.Join(", ", missing.Take(3))}");
+            }
+            else if (skipped > 0)
+            {
+                // The README publishes measurements; a cell skipped for want of consent measured nothing.
+                log($"README.md not updated: {skipped} cells of the {matrix.Name} table were skipped ({HostWriteClassifier.OptIn} runs them)");
             }
             else if (ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
             {
