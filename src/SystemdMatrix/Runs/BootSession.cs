@@ -133,6 +133,19 @@ public sealed class BootSession : IAsyncDisposable
                 throw unusable;
             }
 
+            // Checked again right before the cell: a host's own systemd trims and re-enables controllers on its
+            // slices after containers come and go, on its own schedule, so the state put back after the last cell
+            // may have drifted since. Such drift is the host's, not this cell's, and is put back, not recorded.
+            try
+            {
+                await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HostStateException drifted)
+            {
+                _dirty = new HostStateException($"before {cell.Id}: {drifted.Message}", drifted.Remaining);
+                throw _dirty;
+            }
+
             outcome = await Runner.RunAsync(cell, tag, cancellationToken, _guard.ObserveAsync).ConfigureAwait(false);
             try
             {
