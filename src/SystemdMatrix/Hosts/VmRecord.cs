@@ -18,8 +18,6 @@ public sealed record VmRecord(string Id, string Purpose, int OwnerPid, long Owne
         return new VmRecord(paths.Id, purpose, pid, Posix.StartTicks(pid) ?? 0, paths.StateDirectory, paths.DataDirectory, DateTimeOffset.UtcNow);
     }
 
-    public void Write() => File.WriteAllText(Paths.Record, JsonSerializer.Serialize(this, Options));
-
     /// <summary>Creates the VM's state folder with this record already in it (see <see cref="RecordedFolder"/>).</summary>
     public void CreateStateDirectory() => RecordedFolder.Create(StateDirectory, Path.GetFileName(Paths.Record), JsonSerializer.Serialize(this, Options));
 

@@ -24,11 +24,9 @@ public interface ICgroupTree : IAsyncDisposable
 /// </summary>
 public sealed class LocalCgroupTree : ICgroupTree
 {
-    private readonly IReadOnlyCollection<string> _ignored = OwnSubtrees(File.ReadAllLines("/proc/self/cgroup"), HostCgroupProbeMode());
+    private readonly IReadOnlyCollection<string> _ignored = OwnSubtrees(File.ReadAllLines("/proc/self/cgroup"), HostCgroupProbe.DetectLocal());
 
     public string Where => "this machine (/sys/fs/cgroup)";
-
-    public IReadOnlyCollection<string> Ignored => _ignored;
 
     public async Task<CgroupFingerprint> ReadAsync(CancellationToken cancellationToken)
     {
@@ -74,8 +72,6 @@ public sealed class LocalCgroupTree : ICgroupTree
 
     internal static IReadOnlyList<string> Failures(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("fail ", StringComparison.Ordinal)).ToList();
-
-    private static HostCgroupMode HostCgroupProbeMode() => HostCgroupProbe.DetectLocal();
 }
 
 /// <summary>

@@ -123,12 +123,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         // refreshes its part of the table and loses none of the rest.
         var everyCell = definition.Expand(matrix).Select(c => c.Id).ToList();
         var (latest, missing) = results.Latest(everyCell);
-        var imagesShown = statuses.ToDictionary(s => s.Image.Name, StringComparer.Ordinal);
-        var allStatuses = matrix.Images.Select(manifest.Find).Select(i => imagesShown.TryGetValue(i.Name, out var st) ? st : null).ToList();
         var report = new CompatibilityReport(
             matrix.Name,
             DateTimeOffset.UtcNow,
-            allStatuses.Where(st => st is not null).Select(st => new ReportImage(st!.Image.Name, st.Image.Tag, st.Facts?.SystemdVersion, st.State.ToString().ToLowerInvariant(), st.Reason)).ToList(),
+            matrix.Images.Where(images.ContainsKey).Select(name => images[name])
+                .Select(st => new ReportImage(st.Image.Name, st.Image.Tag, st.Facts?.SystemdVersion, st.State.ToString().ToLowerInvariant(), st.Reason)).ToList(),
             latest.Select(r => r.Row).ToList())
         {
             Missing = missing,
