@@ -117,6 +117,17 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
 {
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
 
+    /// <summary>
+    /// The changes that are not what the host's engine and its systemd do for any plain container: a directory that
+    /// exists, or a subtree_control that reads the same, while a plain container runs (<paramref name="whilePlainRuns"/>)
+    /// is the engine's doing, not the cell's. Such a value lingers after a container has gone until the host's
+    /// systemd trims it, on its own schedule, so without this a failed cell would be charged for it or not by chance.
+    /// </summary>
+    public CgroupDiff NotDoneForAnyContainer(IReadOnlyCollection<CgroupFingerprint> whilePlainRuns) => new(
+        [.. Added.Where(p => !whilePlainRuns.Any(f => f.Directories.Contains(p)))],
+        Removed,
+        [.. Changed.Where(c => !whilePlainRuns.Any(f => f.SubtreeControl.TryGetValue(c.Path, out var running) && running == c.After))]);
+
     /// <summary>One line per change, for verdicts, snapshots and error messages: <c>+ PATH</c>, <c>- PATH</c>, <c>~ PATH/cgroup.subtree_control: A -> B</c>.</summary>
     public IReadOnlyList<string> Lines() =>
     [

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace SystemdMatrix.Isolation;
 
 /// <summary>The host's cgroup tree could not be put back into its defined state; the message names the paths.</summary>
@@ -17,6 +19,7 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
     private readonly SemaphoreSlim _baselineGate = new(1, 1);
     private CgroupFingerprint? _baseline;
     private CgroupFingerprint? _pristine;
+    private ImmutableList<CgroupFingerprint> _whilePlainRuns = [];
 
     public string Where => tree.Where;
 
@@ -35,11 +38,12 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
     public bool PristineDiffers => _pristine is not null && _baseline is not null && !_baseline.Since(_pristine).IsEmpty;
 
     /// <summary>
-    /// Runs an engine's warm-up (a plain container) alone on the host and takes the state after it as the baseline.
-    /// Called once per engine; engines sharing a host (the sandbox engines on this machine) each add what their
-    /// warm-up made.
+    /// Runs an engine's warm-up (a plain container) alone on the host: the state while it runs is what the engine does
+    /// for any container, the state after it is gone is the baseline. Called once per engine; engines sharing a host
+    /// (the sandbox engines on this machine) each add what their warm-up made.
     /// </summary>
-    public async Task WarmUpAsync(Func<CancellationToken, Task> warmUp, CancellationToken cancellationToken)
+    /// <param name="startPlainContainer">Starts a container that keeps running until the returned handle is disposed.</param>
+    public async Task WarmUpAsync(Func<CancellationToken, Task<IAsyncDisposable>> startPlainContainer, CancellationToken cancellationToken)
     {
         await using var alone = await Gate.EnterAsync(alone: true, cancellationToken).ConfigureAwait(false);
         await _baselineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -52,7 +56,11 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
             }
 
             _pristine ??= await tree.ReadAsync(cancellationToken).ConfigureAwait(false);
-            await warmUp(cancellationToken).ConfigureAwait(false);
+            await using (await startPlainContainer(cancellationToken).ConfigureAwait(false))
+            {
+                _whilePlainRuns = _whilePlainRuns.Add(await tree.ReadAsync(cancellationToken).ConfigureAwait(false));
+            }
+
             _baseline = await tree.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -61,16 +69,20 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
         }
     }
 
-    /// <summary>What differs from the baseline now, one line per change (empty when the host is as defined).</summary>
+    /// <summary>
+    /// What differs from the baseline now and is not what the engine does for any container, one line per change
+    /// (empty when the host is as defined).
+    /// </summary>
     public async Task<IReadOnlyList<string>> ObserveAsync(CancellationToken cancellationToken)
     {
         var baseline = _baseline ?? throw new InvalidOperationException("the host's baseline was never taken");
-        return (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline).Lines();
+        return (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline).NotDoneForAnyContainer(_whilePlainRuns).Lines();
     }
 
     /// <summary>
-    /// Puts the host back into its defined state; returns what had changed (empty when nothing had). Throws
-    /// <see cref="HostStateException"/> when something cannot be put back.
+    /// Puts the host back into its defined state (everything that differs, the engine's lingering values included, so
+    /// every cell starts from the same tree); returns what had changed that the engine does not do for any container
+    /// (empty when nothing had). Throws <see cref="HostStateException"/> when something cannot be put back.
     /// </summary>
     public async Task<IReadOnlyList<string>> RestoreAsync(CancellationToken cancellationToken)
     {
@@ -124,6 +136,6 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
                 left.Lines());
         }
 
-        return diff.Lines();
+        return diff.NotDoneForAnyContainer(_whilePlainRuns).Lines();
     }
 }

@@ -191,7 +191,7 @@ public sealed class BootSession : IAsyncDisposable
 
     /// <summary>
     /// The defined state is a host in ordinary use: before its first cell, the engine runs one plain container (no
-    /// flags), alone, and the tree after it is the baseline.
+    /// flags), alone; the tree while it runs is what the engine does for any container, the tree after it the baseline.
     /// </summary>
     private async Task EnsureWarmAsync(string imageTag, CancellationToken cancellationToken)
     {
@@ -203,10 +203,15 @@ public sealed class BootSession : IAsyncDisposable
                 return;
             }
 
+            var docker = new DockerCli(Engine.Endpoint);
             await _guard.WarmUpAsync(
-                ct => new DockerCli(Engine.Endpoint).RunCheckedAsync(
-                    ["run", "--rm", "--network", "none", "--label", $"{CellRunner.CellLabel}=warm-up", "--entrypoint", "true", imageTag],
-                    cancellationToken: ct),
+                async ct =>
+                {
+                    var started = await docker.RunCheckedAsync(
+                        ["run", "-d", "--rm", "--network", "none", "--label", $"{CellRunner.CellLabel}=warm-up", "--entrypoint", "sleep", imageTag, "infinity"],
+                        cancellationToken: ct).ConfigureAwait(false);
+                    return new PlainContainer(docker, started.StandardOutput.Trim());
+                },
                 cancellationToken).ConfigureAwait(false);
             _warm = true;
         }
@@ -226,4 +231,11 @@ public sealed class BootSession : IAsyncDisposable
 
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>The warm-up's plain container, removed (with its cgroup) when disposed.</summary>
+internal sealed class PlainContainer(DockerCli docker, string id) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() =>
+        await docker.RunCheckedAsync(["rm", "-f", id], cancellationToken: CancellationToken.None).ConfigureAwait(false);
 }

@@ -51,6 +51,29 @@ public sealed class CgroupFingerprintTests
         Assert.That(baseline.Since(baseline).IsEmpty, Is.True);
     }
 
+    /// <summary>
+    /// Measured on vm-bullseye-v2 under the systemd driver: while any container runs, the host's systemd enables every
+    /// controller on docker.slice and trims them some time after the last container has gone, so a failed cell was
+    /// charged with that change or not depending on how soon it was looked at.
+    /// </summary>
+    [Test]
+    public void What_the_engine_does_for_any_container_is_not_charged_to_the_cell()
+    {
+        var baseline = CgroupFingerprint.Parse("d .\nc . cpu memory pids\nd ./docker.slice\nc ./docker.slice hugetlb rdma\n");
+        var whilePlainRuns = CgroupFingerprint.Parse("d .\nc . cpu memory pids\nd ./docker.slice\nc ./docker.slice cpu cpuset hugetlb io memory pids rdma\nd ./machine.slice\n");
+        var lingering = CgroupFingerprint.Parse("d .\nc . cpu memory pids\nd ./docker.slice\nc ./docker.slice cpu cpuset hugetlb io memory pids rdma\nd ./machine.slice\n");
+        var written = CgroupFingerprint.Parse("d .\nc . cpu io memory pids\nd ./docker.slice\nc ./docker.slice io memory\nd ./machine.slice\nd ./init.scope\n");
+
+        Assert.That(lingering.Since(baseline).IsEmpty, Is.False, "the tree does differ from the baseline, and is put back");
+        Assert.That(lingering.Since(baseline).NotDoneForAnyContainer([whilePlainRuns]).IsEmpty, Is.True);
+        Assert.That(written.Since(baseline).NotDoneForAnyContainer([whilePlainRuns]).Lines(), Is.EqualTo(new[]
+        {
+            "+ /sys/fs/cgroup/init.scope",
+            "~ /sys/fs/cgroup/cgroup.subtree_control: 'cpu memory pids' -> 'cpu io memory pids'",
+            "~ /sys/fs/cgroup/docker.slice/cgroup.subtree_control: 'hugetlb rdma' -> 'io memory'",
+        }));
+    }
+
     /// <summary>The fingerprint and restore scripts run for real, on a folder standing in for the cgroup tree.</summary>
     [Test]
     public async Task The_restore_script_puts_a_tree_back_and_the_fingerprint_script_then_matches_the_baseline()
