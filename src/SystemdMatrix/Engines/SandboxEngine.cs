@@ -67,6 +67,7 @@ public sealed class SandboxEngine : IEngineHost
     public static async Task<SandboxEngine> StartAsync(SandboxEngineOptions options, Action<string> log, CancellationToken cancellationToken)
     {
         Prerequisites.Require(Prerequisites.ForSandbox);
+        await Isolation.MachineLock.ThisMachine.AcquireAsync(log, cancellationToken).ConfigureAwait(false);
 
         foreach (var reaped in await EngineReaper.ReapAsync(options.StateRoot, options.DataRoot, cancellationToken).ConfigureAwait(false))
         {

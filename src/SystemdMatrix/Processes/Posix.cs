@@ -59,6 +59,66 @@ public static partial class Posix
         }
     }
 
+    /// <summary>The parent of a process (field 4 of <c>/proc/PID/stat</c>), or null when it is gone.</summary>
+    public static int? ParentPid(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(rest[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Opens (creating it owner-only) a file to <c>flock</c>. Not through <see cref="FileStream"/>: .NET takes a shared
+    /// <c>flock</c> of its own on every file it opens, which another process's exclusive lock refuses.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenForLock(string path)
+    {
+        var fd = NativeOpen(path, OpenReadWrite | OpenCreate | OpenCloseOnExec, 0x180);
+        return fd >= 0
+            ? new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true)
+            : throw new IOException($"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Takes an exclusive <c>flock</c> on an open file without waiting; false when another process holds it.</summary>
+    public static bool TryLockExclusive(Microsoft.Win32.SafeHandles.SafeFileHandle file) =>
+        NativeFlock(file.DangerousGetHandle().ToInt32(), FlockExclusive | FlockNonBlocking) == 0;
+
+    /// <summary>Takes an exclusive <c>flock</c> on an open file, waiting as long as it takes.</summary>
+    public static void LockExclusive(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        while (NativeFlock(file.DangerousGetHandle().ToInt32(), FlockExclusive) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() != Interrupted)
+            {
+                throw new IOException($"flock failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+    }
+
+    private const int FlockExclusive = 2;
+    private const int FlockNonBlocking = 4;
+    private const int Interrupted = 4; // EINTR
+    private const int OpenReadWrite = 2;
+    private const int OpenCreate = 0x40;
+    private const int OpenCloseOnExec = 0x80000;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+#pragma warning disable SYSLIB1054 // as below
+    private static extern int NativeOpen(string path, int flags, int mode);
+#pragma warning restore SYSLIB1054
+
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+#pragma warning disable SYSLIB1054 // as below
+    private static extern int NativeFlock(int fd, int operation);
+#pragma warning restore SYSLIB1054
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
 #pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code generation; one int call does not warrant it.
     private static extern int NativeKill(int pid, int signal);
