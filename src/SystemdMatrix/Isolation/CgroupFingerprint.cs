@@ -7,17 +7,25 @@ namespace SystemdMatrix.Isolation;
 /// The part of a host's cgroup tree that belongs to the host and not to any one container: every cgroup directory
 /// below <c>/sys/fs/cgroup</c> (paths relative to it, v1 hierarchies included) and the content of every
 /// <c>cgroup.subtree_control</c>, minus the subtrees that are a container's own (named after its 64-hex id, or
-/// <c>docker-ID.scope</c> under the systemd driver), the harness's own helper and whatever <see cref="Ignored"/> names.
-/// Two fingerprints of the same host in the same state are equal whatever containers run at the time.
+/// <c>docker-ID.scope</c> under the systemd driver), the harness's own helper and the ignored subtrees; and the options
+/// of every cgroup2 hierarchy below it (<c>nsdelegate</c>, <c>memory_recursiveprot</c>). Those options belong to the
+/// hierarchy, not to one mount: any cgroup2 mount made in the host's cgroup namespace sets them anew, which is what
+/// an engine does for a <c>--cgroupns=host</c> container on a v2 host (measured: it clears <c>nsdelegate</c>, after
+/// which a container with a private cgroupns and the host's tree bound read-write can move into the host's own
+/// cgroups). Two fingerprints of the same host in the same state are equal whatever containers run at the time.
 /// </summary>
-public sealed partial record CgroupFingerprint(IReadOnlySet<string> Directories, IReadOnlyDictionary<string, string> SubtreeControl)
+public sealed partial record CgroupFingerprint(
+    IReadOnlySet<string> Directories,
+    IReadOnlyDictionary<string, string> SubtreeControl,
+    IReadOnlyDictionary<string, string> MountOptions)
 {
     /// <summary>The cgroup parent of the harness's own helper container on a VM host (a slice under the systemd driver).</summary>
     public const string AgentParent = "systemd-matrix-agent";
 
     /// <summary>
-    /// Printed on the engine's host, as a script because that host may be a VM: <c>d PATH</c> per directory and
-    /// <c>c PATH CONTROLLERS</c> per subtree_control file, paths relative to <c>/sys/fs/cgroup</c> (root is <c>.</c>).
+    /// Printed on the engine's host, as a script because that host may be a VM: <c>d PATH</c> per directory,
+    /// <c>c PATH CONTROLLERS</c> per subtree_control file and <c>o PATH OPTIONS</c> per cgroup2 mount (its super
+    /// options, from the reader's own mountinfo), paths relative to <c>/sys/fs/cgroup</c> (root is <c>.</c>).
     /// </summary>
     public static string Script(string root = Root) => $$"""
         cd '{{root}}' || exit 1
@@ -25,18 +33,22 @@ public sealed partial record CgroupFingerprint(IReadOnlySet<string> Directories,
           echo "d $d"
           if [ -f "$d/cgroup.subtree_control" ]; then echo "c $d $(cat "$d/cgroup.subtree_control" 2>/dev/null)"; fi
         done
+        awk -v root='{{root}}' '/ - cgroup2 / { n = split($0, half, " - "); split(half[2], f, " "); mp = $5;
+          if (mp == root) rel = "."; else if (index(mp, root "/") == 1) rel = substr(mp, length(root) + 2); else next;
+          print "o " rel " " f[3] }' /proc/self/mountinfo
         """;
 
     /// <summary>Where the tree is mounted on every host the harness uses.</summary>
     public const string Root = "/sys/fs/cgroup";
 
-    public static CgroupFingerprint Empty { get; } = new(new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
+    public static CgroupFingerprint Empty { get; } = new(new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
 
     /// <summary>Reads the script's output, dropping what belongs to containers, the harness's helper, and the ignored subtrees.</summary>
     public static CgroupFingerprint Parse(string scriptOutput, IReadOnlyCollection<string>? ignored = null)
     {
         var directories = new HashSet<string>(StringComparer.Ordinal);
         var controls = new Dictionary<string, string>(StringComparer.Ordinal);
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var raw in scriptOutput.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
@@ -66,9 +78,19 @@ public sealed partial record CgroupFingerprint(IReadOnlySet<string> Directories,
                     controls[path] = value;
                 }
             }
+            else if (line[0] == 'o')
+            {
+                // "o PATH rw,nsdelegate,memory_recursiveprot": whether this reader's mount is rw or ro is not the
+                // hierarchy's; the rest is, compared as a set.
+                var space = rest.IndexOf(' ', StringComparison.Ordinal);
+                var path = Normalise(space < 0 ? rest : rest[..space]);
+                options[path] = space < 0
+                    ? string.Empty
+                    : string.Join(' ', rest[(space + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(o => o is not ("rw" or "ro")).Order(StringComparer.Ordinal));
+            }
         }
 
-        return new CgroupFingerprint(directories, controls);
+        return new CgroupFingerprint(directories, controls, options);
     }
 
     /// <summary>Whether a path is a container's own subtree, the harness's helper, or below an ignored subtree.</summary>
@@ -95,7 +117,12 @@ public sealed partial record CgroupFingerprint(IReadOnlySet<string> Directories,
             .Select(c => new ControlChange(c.Key, baseline.SubtreeControl[c.Key], c.Value))
             .OrderBy(c => c.Path, StringComparer.Ordinal)
             .ToList();
-        return new CgroupDiff(added, removed, changed);
+        var remounted = MountOptions
+            .Where(o => baseline.MountOptions.TryGetValue(o.Key, out var before) && before != o.Value)
+            .Select(o => new ControlChange(o.Key, baseline.MountOptions[o.Key], o.Value))
+            .OrderBy(o => o.Path, StringComparer.Ordinal)
+            .ToList();
+        return new CgroupDiff(added, removed, changed, remounted);
     }
 
     private static string Normalise(string path) => path == "." ? "." : path.StartsWith("./", StringComparison.Ordinal) ? path[2..] : path;
@@ -106,16 +133,16 @@ public sealed partial record CgroupFingerprint(IReadOnlySet<string> Directories,
     private static partial Regex ContainerCgroup();
 }
 
-/// <summary>A subtree_control file whose enabled controllers changed.</summary>
+/// <summary>A subtree_control file whose enabled controllers changed, or a cgroup2 hierarchy whose options did.</summary>
 public sealed record ControlChange(string Path, string Before, string After);
 
 /// <summary>
 /// How a host's cgroup tree differs from its defined state: directories a container (or its engine) made or removed
 /// outside any container's own subtree, and controllers it enabled or disabled.
 /// </summary>
-public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<ControlChange> Changed)
+public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<ControlChange> Changed, IReadOnlyList<ControlChange> Remounted)
 {
-    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && Remounted.Count == 0;
 
     /// <summary>
     /// The changes that are not what the host's engine and its systemd do for any plain container: a directory that
@@ -126,7 +153,8 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
     public CgroupDiff NotDoneForAnyContainer(IReadOnlyCollection<CgroupFingerprint> whilePlainRuns) => new(
         [.. Added.Where(p => !whilePlainRuns.Any(f => f.Directories.Contains(p)))],
         Removed,
-        [.. Changed.Where(c => !whilePlainRuns.Any(f => f.SubtreeControl.TryGetValue(c.Path, out var running) && running == c.After))]);
+        [.. Changed.Where(c => !whilePlainRuns.Any(f => f.SubtreeControl.TryGetValue(c.Path, out var running) && running == c.After))],
+        [.. Remounted.Where(o => !whilePlainRuns.Any(f => f.MountOptions.TryGetValue(o.Path, out var running) && running == o.After))]);
 
     /// <summary>One line per change, for verdicts, snapshots and error messages: <c>+ PATH</c>, <c>- PATH</c>, <c>~ PATH/cgroup.subtree_control: A -> B</c>.</summary>
     public IReadOnlyList<string> Lines() =>
@@ -134,12 +162,15 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         .. Added.Select(p => $"+ {Display(p)}"),
         .. Removed.Select(p => $"- {Display(p)}"),
         .. Changed.Select(c => $"~ {Display(c.Path)}/cgroup.subtree_control: '{c.Before}' -> '{c.After}'"),
+        .. Remounted.Select(o => $"~ {Display(o.Path)} cgroup2 options: '{o.Before}' -> '{o.After}'"),
     ];
 
     /// <summary>
     /// A shell script (run where the tree is, with it writable) that puts the tree back: controllers switched off
     /// deepest first and directories removed deepest first, then removed directories made again and controllers
-    /// switched back on shallowest first. Prints <c>fail WHAT</c> for each step the kernel refused.
+    /// switched back on shallowest first; then each cgroup2 hierarchy's options set back by mounting it once more
+    /// with them (the kernel takes a mount's options as the hierarchy's when it is made in the host's cgroup
+    /// namespace, so this needs CAP_SYS_ADMIN there). Prints <c>fail WHAT</c> for each step the kernel refused.
     /// </summary>
     public string RestoreScript(string root = CgroupFingerprint.Root)
     {
@@ -173,6 +204,12 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
                 var file = $"{change.Path}/cgroup.subtree_control";
                 script.Append(CultureInfo($"echo +{controller} > {Q(file)} 2>/dev/null || echo fail enable {controller} in {Q(file)}\n"));
             }
+        }
+
+        foreach (var remount in Remounted)
+        {
+            var options = string.Join(',', Words(remount.Before));
+            script.Append(CultureInfo($"d=$(mktemp -d) && mount -t cgroup2 -o {Q(options.Length == 0 ? "rw" : options)} none \"$d\" 2>/dev/null && umount \"$d\" && rmdir \"$d\" || echo fail remount {Q(remount.Path)} with {Q(options)}\n"));
         }
 
         return script.ToString();

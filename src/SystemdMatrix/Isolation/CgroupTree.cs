@@ -77,7 +77,7 @@ public sealed class LocalCgroupTree : ICgroupTree
 /// <summary>
 /// A VM host's tree, seen through one long-lived helper container in the host's cgroup namespace with the host's
 /// <c>/sys/fs/cgroup</c> bound read-write, under a cgroup parent of its own (outside the fingerprint), so reading
-/// the tree costs one exec and not a container per cell.
+/// the tree costs one exec and not a container per cell. The VM is the harness's own, so the helper may be privileged.
 /// </summary>
 public sealed class AgentCgroupTree : ICgroupTree
 {
@@ -103,6 +103,9 @@ public sealed class AgentCgroupTree : ICgroupTree
         {
             "run", "-d", "--network", "none", "--label", $"{CellRunner.CellLabel}={AgentLabel}",
             "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroup-parent", parent,
+            // Privileged to set a cgroup2 hierarchy's options back (a mount in the host's cgroup namespace); the
+            // bind over /sys/fs/cgroup keeps the engine from making a cgroup2 mount of its own, which would reset them.
+            "--privileged",
         };
         if (host.UsernsRemap)
         {

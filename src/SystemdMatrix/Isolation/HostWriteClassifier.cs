@@ -41,6 +41,8 @@ public static class HostWriteClassifier
                 "--privileged may remount /sys/fs/cgroup read-write",
             { Privilege: Privilege.CapSysAdmin } =>
                 "CAP_SYS_ADMIN may remount /sys/fs/cgroup read-write",
+            { CgroupMount: CgroupMount.None } when hostNamespace && unified =>
+                "in the host's cgroup namespace its engine mounts cgroup2 itself, which resets the options of the host's whole cgroup2 hierarchy (nsdelegate off, measured on every v2 host)",
             { CgroupMount: CgroupMount.ReadOnlyBind } when !unified && engine < new Version(25, 0) =>
                 "on a v1 or hybrid host, engines before Docker 25 leave the submounts of a :ro bind writable",
             { CgroupMount: CgroupMount.RecursiveWritableBind } when !unified =>

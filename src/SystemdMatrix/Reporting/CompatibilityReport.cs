@@ -252,7 +252,9 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
         VerdictKind.Booted => (verdict.SystemState == "running" ? "**booted**" : $"**booted** ({verdict.SystemState})")
                               + (verdict.HostWrites.Count > 0 ? ", wrote host cgroups" : string.Empty)
                               + UnusedHost(verdict),
-        VerdictKind.Failed => $"`{verdict.Signature}`" + UnusedHost(verdict),
+        VerdictKind.Failed => $"`{verdict.Signature}`"
+                              + (verdict.HostWrites.Count > 0 ? ", changed host cgroups" : string.Empty)
+                              + UnusedHost(verdict),
         VerdictKind.EngineRefused => "refused",
         VerdictKind.NotApplicable => "n/a",
         VerdictKind.Skipped => "skipped",
@@ -266,8 +268,10 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     {
         var counts = Rows.GroupBy(r => r.Verdict.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {AxisNames.Of(g.Key)}");
         var wrote = Rows.Count(r => r.Verdict.Kind == VerdictKind.Booted && r.Verdict.HostWrites.Count > 0);
+        var changed = Rows.Count(r => r.Verdict.Kind == VerdictKind.Failed && r.Verdict.HostWrites.Count > 0);
         return $"{Rows.Count} cells: {string.Join(", ", counts)}."
                + (wrote > 0 ? $" {wrote} of the booted cells wrote the host's cgroup tree outside their own." : string.Empty)
+               + (changed > 0 ? $" {changed} of the failed cells changed it all the same." : string.Empty)
                + (Missing.Count > 0 ? $" **Incomplete: {Missing.Count} cells of this matrix have no result yet.**" : string.Empty);
     }
 

@@ -12,15 +12,17 @@ public sealed record VerdictFlip(string CellId, IReadOnlyList<string> Verdicts);
 /// </summary>
 public static class VerdictComparison
 {
-    /// <summary>What a verdict is for comparison: kind, signature or state, and whether it wrote the host's tree.</summary>
+    /// <summary>What a verdict is for comparison: kind, signature or state, and what it wrote of the host's tree.</summary>
     public static string Essence(Verdict verdict) => verdict.Kind switch
     {
-        VerdictKind.Booted => $"booted ({verdict.SystemState}){(verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty)}",
-        VerdictKind.Failed => $"failed: {verdict.Signature}",
+        VerdictKind.Booted => $"booted ({verdict.SystemState}){Wrote(verdict)}",
+        VerdictKind.Failed => $"failed: {verdict.Signature}{Wrote(verdict)}",
         VerdictKind.EngineRefused => "engine-refused",
         VerdictKind.Skipped => "skipped",
         _ => AxisNames.Of(verdict.Kind),
     };
+
+    private static string Wrote(Verdict verdict) => verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty;
 
     public static (IReadOnlyList<VerdictFlip> Flips, IReadOnlyList<string> Missing, int Compared) Compare(IReadOnlyList<IReadOnlyList<ReportRow>> runs)
     {

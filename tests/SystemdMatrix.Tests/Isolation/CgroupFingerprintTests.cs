@@ -74,6 +74,33 @@ public sealed class CgroupFingerprintTests
         }));
     }
 
+    [Test]
+    public void A_cgroup2_hierarchys_options_are_part_of_the_hosts_state_and_are_set_back_by_mounting_it_with_them()
+    {
+        var baseline = CgroupFingerprint.Parse("d .\no . rw,nsdelegate,memory_recursiveprot\n");
+        var reset = CgroupFingerprint.Parse("d .\no . ro\n");
+
+        var diff = reset.Since(baseline);
+
+        Assert.That(CgroupFingerprint.Parse("d .\no . ro,memory_recursiveprot,nsdelegate\n").Since(baseline).IsEmpty, Is.True, "rw or ro is the reader's mount, not the hierarchy's");
+        Assert.That(diff.Lines(), Is.EqualTo(new[] { "~ /sys/fs/cgroup cgroup2 options: 'memory_recursiveprot nsdelegate' -> ''" }));
+        Assert.That(diff.RestoreScript(), Does.Contain("mount -t cgroup2 -o 'memory_recursiveprot,nsdelegate' none"));
+    }
+
+    /// <summary>The script reads this machine's own cgroup2 mounts (a hybrid host's unified hierarchy) from mountinfo.</summary>
+    [Test]
+    public async Task The_fingerprint_script_reads_the_options_of_the_cgroup2_mounts_below_the_root()
+    {
+        var mounts = File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(" - cgroup2 ", StringComparison.Ordinal)).ToList();
+        var fingerprint = await ReadAsync(CgroupFingerprint.Root);
+
+        var expected = mounts
+            .Select(l => (Point: l.Split(' ')[4], Options: l.Split(" - ")[1].Split(' ')[2]))
+            .Where(m => m.Point == CgroupFingerprint.Root || m.Point.StartsWith(CgroupFingerprint.Root + "/", StringComparison.Ordinal))
+            .ToDictionary(m => m.Point == CgroupFingerprint.Root ? "." : m.Point[(CgroupFingerprint.Root.Length + 1)..], m => string.Join(' ', m.Options.Split(',').Where(o => o is not ("rw" or "ro")).Order(StringComparer.Ordinal)));
+        Assert.That(fingerprint.MountOptions, Is.EquivalentTo(expected));
+    }
+
     /// <summary>The fingerprint and restore scripts run for real, on a folder standing in for the cgroup tree.</summary>
     [Test]
     public async Task The_restore_script_puts_a_tree_back_and_the_fingerprint_script_then_matches_the_baseline()

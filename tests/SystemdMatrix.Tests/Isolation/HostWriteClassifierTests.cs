@@ -36,6 +36,20 @@ public sealed class HostWriteClassifierTests
         Assert.That(HostWriteClassifier.Reason(Cell(CgroupnsMode.Private, CgroupMount.None, Privilege.WritableCgroups), HybridDocker26), Is.Null);
     }
 
+    /// <summary>
+    /// Measured on vm-bookworm-v2: a --cgroupns=host container without a bind of /sys/fs/cgroup makes the engine
+    /// mount cgroup2 in the host's cgroup namespace, and the kernel takes that mount's options (none) as the whole
+    /// hierarchy's: nsdelegate goes off for every container until something mounts it with nsdelegate again. On a
+    /// hybrid host the engine binds the v1 hierarchies and leaves the unified one alone (measured on this machine).
+    /// </summary>
+    [Test]
+    public void The_hosts_cgroupns_without_a_bind_resets_a_v2_hierarchys_options_and_nothing_on_hybrid()
+    {
+        Assert.That(HostWriteClassifier.Reason(Cell(CgroupnsMode.Host, CgroupMount.None), V2Docker20), Does.Contain("nsdelegate"));
+        Assert.That(HostWriteClassifier.Reason(Cell(CgroupnsMode.EngineDefault, CgroupMount.None), V2Docker20), Is.Null, "default is private on v2");
+        Assert.That(HostWriteClassifier.Reason(Cell(CgroupnsMode.Host, CgroupMount.None), HybridDocker20), Is.Null);
+    }
+
     [Test]
     public void Cells_that_keep_to_their_own_cgroup()
     {
