@@ -20,16 +20,22 @@ public static partial class Posix
     /// The process's start time in clock ticks since boot (field 22 of <c>/proc/PID/stat</c>). Together with the pid
     /// it identifies a process across pid reuse, which is how the reaper tells a live owner from a recycled number.
     /// </summary>
-    public static long? StartTicks(int pid)
+    public static long? StartTicks(int pid) => StatField(pid, 22);
+
+    /// <summary>The parent of a process (field 4 of <c>/proc/PID/stat</c>), or null when it is gone.</summary>
+    public static int? ParentPid(int pid) => StatField(pid, 4) is { } parent ? (int)parent : null;
+
+    // Field N (1-based, as proc(5) counts) of /proc/PID/stat, or null when the process is gone.
+    private static long? StatField(int pid, int field)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             // The command name (field 2) may contain spaces and parentheses; fields after the last ')' are plain.
             var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(rest[19], CultureInfo.InvariantCulture);
+            return long.Parse(rest[field - 3], CultureInfo.InvariantCulture);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return null;
         }
@@ -56,21 +62,6 @@ public static partial class Posix
             {
                 yield return pid;
             }
-        }
-    }
-
-    /// <summary>The parent of a process (field 4 of <c>/proc/PID/stat</c>), or null when it is gone.</summary>
-    public static int? ParentPid(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(rest[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return null;
         }
     }
 
