@@ -112,18 +112,15 @@ public sealed partial record CgroupFingerprint(
     {
         var added = Directories.Except(baseline.Directories).Order(StringComparer.Ordinal).ToList();
         var removed = baseline.Directories.Except(Directories).Order(StringComparer.Ordinal).ToList();
-        var changed = SubtreeControl
-            .Where(c => baseline.SubtreeControl.TryGetValue(c.Key, out var before) && before != c.Value)
-            .Select(c => new ControlChange(c.Key, baseline.SubtreeControl[c.Key], c.Value))
+        return new CgroupDiff(added, removed, ValuesChanged(SubtreeControl, baseline.SubtreeControl), ValuesChanged(MountOptions, baseline.MountOptions));
+    }
+
+    // The paths whose value differs between the two readings (subtree_control contents, or a hierarchy's options).
+    private static List<ControlChange> ValuesChanged(IReadOnlyDictionary<string, string> now, IReadOnlyDictionary<string, string> before) =>
+        now.Where(c => before.TryGetValue(c.Key, out var old) && old != c.Value)
+            .Select(c => new ControlChange(c.Key, before[c.Key], c.Value))
             .OrderBy(c => c.Path, StringComparer.Ordinal)
             .ToList();
-        var remounted = MountOptions
-            .Where(o => baseline.MountOptions.TryGetValue(o.Key, out var before) && before != o.Value)
-            .Select(o => new ControlChange(o.Key, baseline.MountOptions[o.Key], o.Value))
-            .OrderBy(o => o.Path, StringComparer.Ordinal)
-            .ToList();
-        return new CgroupDiff(added, removed, changed, remounted);
-    }
 
     private static string Normalise(string path) => path == "." ? "." : path.StartsWith("./", StringComparison.Ordinal) ? path[2..] : path;
 
@@ -153,8 +150,11 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
     public CgroupDiff NotDoneForAnyContainer(IReadOnlyCollection<CgroupFingerprint> whilePlainRuns) => new(
         [.. Added.Where(p => !whilePlainRuns.Any(f => f.Directories.Contains(p)))],
         Removed,
-        [.. Changed.Where(c => !whilePlainRuns.Any(f => f.SubtreeControl.TryGetValue(c.Path, out var running) && running == c.After))],
-        [.. Remounted.Where(o => !whilePlainRuns.Any(f => f.MountOptions.TryGetValue(o.Path, out var running) && running == o.After))]);
+        [.. Changed.Where(c => !whilePlainRuns.Any(f => Reads(f.SubtreeControl, c)))],
+        [.. Remounted.Where(o => !whilePlainRuns.Any(f => Reads(f.MountOptions, o)))]);
+
+    private static bool Reads(IReadOnlyDictionary<string, string> reading, ControlChange change) =>
+        reading.TryGetValue(change.Path, out var value) && value == change.After;
 
     /// <summary>One line per change, for verdicts, snapshots and error messages: <c>+ PATH</c>, <c>- PATH</c>, <c>~ PATH/cgroup.subtree_control: A -> B</c>.</summary>
     public IReadOnlyList<string> Lines() =>
