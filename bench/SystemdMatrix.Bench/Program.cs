@@ -27,26 +27,49 @@ if (!image.IsAvailable)
     return 2;
 }
 
-await using var session = await BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "benchmark", Log, CancellationToken.None);
+var providers = new HostProviders(layout, new ImageCache(ImageCache.DefaultRoot));
+await using var session = await providers.Sandbox.StartSessionAsync(HostSpec.Sandbox, DaemonProfile.Default, [image.Facts!], new CellRunnerOptions(), "benchmark", Log, CancellationToken.None);
 var cells = definition.Expand(definition.Find(options.Matrix))
-    .Where(c => c.Image == options.Image && c.Daemon == DaemonProfile.Default && definition.NotApplicable(c, session.Host) is null)
-    .Where(c => SystemdMatrix.Isolation.HostWriteClassifier.Consent(c, session.Host, options.AllowHostWrites) is null)
+    .Where(c => c.Image == options.Image && c.Daemon == DaemonProfile.Default && c.Host.Kind == HostKind.Sandbox)
     .ToList();
-Log($"{cells.Count} cells of {options.Matrix} on {session.Host.Describe()}, {options.Repeat} runs each per side");
 
 var rows = new List<(Cell Cell, string Verdict, double Harness, double Bare)>();
 var mismatches = 0;
-foreach (var cell in cells)
+
+// The harness side decides its cells as `run` does (cells not applicable here or needing consent are left out, as
+// `run` would leave them); each cell it would boot is timed against the bare loop.
+var notRun = 0;
+await new CellDecider(definition, options.AllowHostWrites).DecideAsync(
+    providers.Sandbox,
+    HostSpec.Sandbox,
+    DaemonProfile.Default,
+    cells,
+    _ => image,
+    _ => Task.FromResult(session),
+    async (shared, toBoot, booted) =>
+    {
+        Log($"{toBoot.Count} cells of {options.Matrix} on {shared.Host.Describe()}, {options.Repeat} runs each per side");
+        foreach (var cell in toBoot)
+        {
+            booted(await TimeAsync(shared, cell));
+        }
+    },
+    decision => notRun += decision.Stage == DecisionStage.Booted ? 0 : 1,
+    CancellationToken.None);
+Log($"{notRun} cells not run here (not applicable or skipped without consent)");
+
+async Task<CellOutcome> TimeAsync(BootSession session, Cell cell)
 {
     var harness = new List<double>();
     var bare = new List<double>();
+    CellOutcome? last = null;
     string harnessVerdict = string.Empty, bareVerdict = string.Empty;
     for (var i = 0; i < options.Repeat; i++)
     {
         var watch = Stopwatch.StartNew();
-        var outcome = await session.RunAsync(cell, CancellationToken.None);
+        last = await session.RunAsync(cell, CancellationToken.None);
         harness.Add(watch.Elapsed.TotalSeconds);
-        harnessVerdict = Summarise(outcome.Verdict);
+        harnessVerdict = Summarise(last.Verdict);
 
         var flags = ContainerSpec.For(image.Facts!.Tag, cell.Run).Flags();
         watch.Restart();
@@ -71,6 +94,7 @@ foreach (var cell in cells)
 
     rows.Add((cell, harnessVerdict, Median(harness), Median(bare)));
     Log($"{cell.Id}: {harnessVerdict}  harness {Median(harness):0.000} s  bare {Median(bare):0.000} s  ratio {Median(harness) / Median(bare):0.00}");
+    return last!;
 }
 
 Console.WriteLine();

@@ -103,14 +103,16 @@ public sealed class BootEnvironment
         return session;
     }
 
-    private static async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile profile)
-    {
-        if (host.Kind != HostKind.Vm)
-        {
-            return await BootSession.StartAsync(profile, [], $"boot tests ({profile.Name})", Log, CancellationToken.None);
-        }
+    /// <summary>The providers of the hosts the tests boot on; their VM disks come from the default cache.</summary>
+    public static HostProviders Providers { get; } = new(Layout, new ImageCache(ImageCache.DefaultRoot));
 
-        var vm = await VmHosts.StartAsync(Layout, new ImageCache(ImageCache.DefaultRoot), host, profile, $"boot tests ({host.Name}, {profile.Name})", Log, CancellationToken.None);
-        return await BootSession.OnAsync(vm, [], Log, CancellationToken.None, VmHosts.RunnerOptions(new Boot.CellRunnerOptions()));
-    }
+    /// <summary>The one decision sequence of <c>run</c>, with the consent the tests were given.</summary>
+    public static CellDecider Decider { get; } = new(Definition, AllowHostWrites);
+
+    /// <summary>A new session of its own on a new engine (a new sandbox engine, or a newly booted VM); the caller removes it.</summary>
+    public static Task<BootSession> NewSessionAsync(HostSpec host, DaemonProfile profile, IReadOnlyCollection<ImageFacts> images, string purpose, CancellationToken cancellationToken) =>
+        Providers.For(host).StartSessionAsync(host, profile, images, new Boot.CellRunnerOptions(), purpose, Log, cancellationToken);
+
+    private static Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile profile) =>
+        NewSessionAsync(host, profile, [], $"boot tests ({host.Name}, {profile.Name})", CancellationToken.None);
 }

@@ -16,18 +16,17 @@ namespace SystemdMatrix.Runs;
 /// </summary>
 public sealed class BootSession : IAsyncDisposable
 {
-    /// <summary>This machine's tree, shared by every sandbox engine of this process.</summary>
-    private static readonly Lazy<HostStateGuard> SandboxGuard = new(() => new HostStateGuard(new LocalCgroupTree(), new CellGate()));
-
     private readonly ConcurrentDictionary<string, ImageFacts> _images = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly SemaphoreSlim _warmUpGate = new(1, 1);
     private readonly HostStateGuard _guard;
+    private readonly bool _ownsGuard;
     private bool _warm;
     private HostStateException? _dirty;
 
-    private BootSession(IEngineHost engine, CellRunner runner, HostStateGuard guard)
+    private BootSession(IEngineHost engine, CellRunner runner, HostStateGuard guard, bool ownsGuard)
     {
+        _ownsGuard = ownsGuard;
         Engine = engine;
         Runner = runner;
         _guard = guard;
@@ -45,40 +44,20 @@ public sealed class BootSession : IAsyncDisposable
 
     public HostIdentity Host => Engine.Identity;
 
-    public static async Task<BootSession> StartAsync(
-        DaemonProfile profile,
-        IReadOnlyCollection<ImageFacts> images,
-        string purpose,
-        Action<string> log,
-        CancellationToken cancellationToken,
-        CellRunnerOptions? options = null)
-    {
-        var engine = await SandboxEngine.StartAsync(new SandboxEngineOptions(profile, purpose), log, cancellationToken).ConfigureAwait(false);
-        return await OnAsync(engine, images, log, cancellationToken, options).ConfigureAwait(false);
-    }
-
-    /// <summary>A session on an engine that is already running (a VM's); the session owns and removes it.</summary>
+    /// <summary>
+    /// A session on an engine that is already running, guarded by its host's guard; the session owns and removes the
+    /// engine (and the guard, when <paramref name="ownsGuard"/>). Opened by the host's <see cref="IHostProvider"/>.
+    /// </summary>
     public static async Task<BootSession> OnAsync(
         IEngineHost engine,
+        HostStateGuard guard,
+        bool ownsGuard,
         IReadOnlyCollection<ImageFacts> images,
+        CellRunnerOptions runner,
         Action<string> log,
-        CancellationToken cancellationToken,
-        CellRunnerOptions? options = null)
+        CancellationToken cancellationToken)
     {
-        HostStateGuard guard;
-        try
-        {
-            guard = engine is VmEngine vm
-                ? new HostStateGuard(await AgentCgroupTree.StartAsync(vm.Endpoint, vm.HelperImage, vm.Identity, $"VM {vm.Id}", cancellationToken).ConfigureAwait(false), new CellGate())
-                : SandboxGuard.Value;
-        }
-        catch
-        {
-            await engine.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, options), guard);
+        var session = new BootSession(engine, new CellRunner(engine.Endpoint, engine.Identity, runner), guard, ownsGuard);
         try
         {
             await session.EnsureLoadedAsync(images, log, cancellationToken).ConfigureAwait(false);
@@ -224,7 +203,7 @@ public sealed class BootSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Runner.Dispose();
-        if (_guard != SandboxGuard.Value)
+        if (_ownsGuard)
         {
             await _guard.DisposeAsync().ConfigureAwait(false);
         }

@@ -28,7 +28,7 @@ public sealed record MatrixRunOptions(string MatrixName)
     public bool UpdateReadme { get; init; }
 
     /// <summary>VMs booted at once (each takes two vCPUs and 2 GB).</summary>
-    public int ParallelVms { get; init; } = VmHosts.DefaultParallelVms;
+    public int ParallelVms { get; init; } = Hosts.VmHostProvider.DefaultParallelVms;
 
     /// <summary>
     /// Let cells that can write the host's cgroup tree run on sandbox engines, whose host is this machine
@@ -100,22 +100,24 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var rows = new ConcurrentBag<ReportRow>();
-        var groups = cells.GroupBy(c => (c.Host, c.Daemon)).ToList();
-        foreach (var group in groups.Where(g => g.Key.Host.Kind != HostKind.Vm))
+        var providers = new HostProviders(layout, cache);
+        var decider = new CellDecider(definition, options.AllowHostWrites);
+        var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
+        Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>
+            DecideGroupAsync(decider, group.Provider, group.Host, group.Daemon, group.Cells, matrix, images, results, rows, options, ct);
+
+        // Hosts that share this machine (sandbox engines) go one after another; those that are machines of their own
+        // (VMs) boot side by side, as many as memory and cores carry; each group is one host (one boot per profile).
+        foreach (var group in groups.Where(g => !g.Provider.BootsSideBySide))
         {
-            await RunGroupAsync(group.Key.Host, group.Key.Daemon, group.ToList(), definition, matrix, images, results, rows, options, cancellationToken).ConfigureAwait(false);
+            await Decide(group, cancellationToken).ConfigureAwait(false);
         }
 
-        var vmGroups = groups.Where(g => g.Key.Host.Kind == HostKind.Vm).ToList();
-        if (vmGroups.Count > 0)
-        {
-            // VMs boot side by side, as many as memory and cores carry; each group is one VM (one boot per profile).
-            await Parallel.ForEachAsync(
-                vmGroups,
-                new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
-                async (group, ct) => await RunGroupAsync(group.Key.Host, group.Key.Daemon, group.ToList(), definition, matrix, images, results, rows, options, ct).ConfigureAwait(false))
-                .ConfigureAwait(false);
-        }
+        await Parallel.ForEachAsync(
+            groups.Where(g => g.Provider.BootsSideBySide),
+            new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
+            async (group, ct) => await Decide(group, ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
 
         results.Complete();
 
@@ -157,12 +159,13 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         return report with { Rows = rows.ToList() };
     }
 
-    /// <summary>Decides every cell of one host and daemon profile: not applicable by rule, reused, or booted.</summary>
-    private async Task RunGroupAsync(
+    /// <summary>Decides every cell of one host and daemon profile and records each decision as a row and a result.</summary>
+    private async Task DecideGroupAsync(
+        CellDecider decider,
+        IHostProvider provider,
         HostSpec hostSpec,
         DaemonProfile daemon,
         IReadOnlyList<Cell> cells,
-        MatrixDefinition definition,
         NamedMatrix matrix,
         IReadOnlyDictionary<string, ImageStatus> images,
         ResultStore results,
@@ -170,82 +173,77 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         MatrixRunOptions options,
         CancellationToken cancellationToken)
     {
-        foreach (var cell in cells.Where(c => !images[c.Image].IsAvailable))
-        {
-            var row = CompatibilityReport.NotRun(cell, null, "any host", "any", Verdict.NotApplicable($"image {cell.Image} is unavailable: {images[cell.Image].Reason}"));
-            rows.Add(row);
-            results.Save(new CellResult(row, null, [], string.Empty));
-        }
-
-        var candidates = cells.Where(c => images[c.Image].IsAvailable).ToList();
-        if (candidates.Count == 0)
-        {
-            return;
-        }
-
-        // Rules that rule out a whole host or profile (the systemd driver without systemd as PID 1, a cgroup mode the
-        // release cannot boot) are decided before an engine or VM is started for it.
-        var predicted = hostSpec.Kind == HostKind.Vm
-            ? VmHosts.PredictIdentity(hostSpec, daemon)
-            : await Engines.SandboxEngine.PredictIdentityAsync(daemon, cancellationToken).ConfigureAwait(false);
         var where = $"{hostSpec.Name}, daemon profile {daemon.Name}";
-        if (candidates.All(c => definition.NotApplicable(c, predicted) is not null))
-        {
-            foreach (var cell in candidates)
+        var loaded = cells.Where(c => images[c.Image].IsAvailable).Select(c => images[c.Image].Facts!).Distinct().ToList();
+        var decisions = new ConcurrentBag<CellDecision>();
+        Task<BootSession> OpenSession(CancellationToken ct) => provider.StartSessionAsync(hostSpec, daemon, loaded, options.Runner, $"matrix {matrix.Name}", log, ct);
+
+        await decider.DecideAsync(
+            provider,
+            hostSpec,
+            daemon,
+            cells,
+            name => images[name],
+            OpenSession,
+            (session, toBoot, booted) => BootGroupAsync(session, OpenSession, provider, cells.Count(c => images[c.Image].IsAvailable), toBoot, booted, options, cancellationToken),
+            decision =>
             {
-                var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, predicted.Describe(), predicted.Key, definition.NotApplicable(cell, predicted)!);
-                rows.Add(row);
-                results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
-            }
+                decisions.Add(decision);
+                Record(decision, images[decision.Cell.Image], results, rows);
+            },
+            cancellationToken,
+            (cell, host) => results.Reusable(host.Key, cell.Id, images[cell.Image].Facts!.RecipeHash)?.Row).ConfigureAwait(false);
 
-            log($"{where}: nothing started, its {candidates.Count} cells are not applicable here: {definition.NotApplicable(candidates[0], predicted)!.Message}");
-            return;
-        }
-
-        var loaded = candidates.Select(c => images[c.Image].Facts!).Distinct().ToList();
-        var runnerOptions = hostSpec.Kind == HostKind.Vm ? VmHosts.RunnerOptions(options.Runner) : options.Runner;
-        async Task<BootSession> StartSessionAsync() => hostSpec.Kind == HostKind.Vm
-            ? await BootSession.OnAsync(await VmHosts.StartAsync(layout, cache, hostSpec, daemon, $"matrix {matrix.Name}", log, cancellationToken).ConfigureAwait(false), loaded, log, cancellationToken, runnerOptions).ConfigureAwait(false)
-            : await BootSession.StartAsync(daemon, loaded, $"matrix {matrix.Name}", log, cancellationToken, runnerOptions).ConfigureAwait(false);
-
-        BootSession session;
-        try
+        if (decisions.FirstOrDefault(d => d.Stage == DecisionStage.PredictedNotApplicable) is { } ruledOut)
         {
-            session = await StartSessionAsync().ConfigureAwait(false);
+            log($"{where}: nothing started, its {decisions.Count(d => d.Stage == DecisionStage.PredictedNotApplicable)} cells are not applicable here: {ruledOut.Verdict.Message}");
         }
-        catch (Engines.EngineRefusedException refused)
+        else if (decisions.FirstOrDefault(d => d.Stage == DecisionStage.EngineRefused) is { } refused)
         {
-            // The daemon would not start with this profile: every cell of it is refused, in the engine's words.
-            foreach (var cell in candidates)
-            {
-                var row = CompatibilityReport.NotRun(cell, images[cell.Image].Facts!.SystemdVersion, refused.Host.Describe(), refused.Host.Key, Verdict.EngineRefused(refused.EngineMessage));
-                rows.Add(row);
-                results.Save(new CellResult(row, images[cell.Image].Facts!.RecipeHash, [], string.Empty));
-            }
-
-            log($"{where}: the engine refused the profile: {refused.EngineMessage}");
-            return;
+            log($"{where}: the engine refused the profile: {refused.Verdict.Message}");
         }
-
-        await BootGroupAsync(session, StartSessionAsync, hostSpec, candidates, definition, images, results, rows, options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>How often one VM group may reboot its host because a cell left the cgroup tree unrestorable.</summary>
-    private const int MaxReboots = 3;
+    /// <summary>A decision as the table's row and the store's result (a reused cell keeps its earlier result).</summary>
+    private static void Record(CellDecision decision, ImageStatus image, ResultStore results, ConcurrentBag<ReportRow> rows)
+    {
+        var cell = decision.Cell;
+        var facts = image.Facts;
+        switch (decision)
+        {
+            case { Stage: DecisionStage.Reused, Earlier: { } earlier }:
+                rows.Add(earlier with { Aliases = cell.Aliases });
+                break;
+            case { Stage: DecisionStage.Booted, Outcome: { } outcome }:
+                var booted = CompatibilityReport.Row(outcome, facts!.SystemdVersion);
+                rows.Add(booted);
+                results.Save(new CellResult(booted, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
+                break;
+            case { Host: null }:
+                var unavailable = CompatibilityReport.NotRun(cell, null, "any host", "any", decision.Verdict);
+                rows.Add(unavailable);
+                results.Save(new CellResult(unavailable, null, [], string.Empty));
+                break;
+            case { Host: { } host }:
+                var notRun = CompatibilityReport.NotRun(cell, facts!.SystemdVersion, host.Describe(), host.Key, decision.Verdict);
+                rows.Add(notRun);
+                results.Save(new CellResult(notRun, facts.RecipeHash, [], string.Empty));
+                break;
+        }
+    }
 
     /// <summary>
-    /// Boots a group's cells on its session. A VM host whose cgroup tree could not be put back is rebooted and the
-    /// cells not yet decided go on there; on the sandbox (this machine) the run stops, naming what is left.
+    /// Boots a group's cells on its session and removes it. A host whose cgroup tree could not be put back is replaced
+    /// by a new one (a VM is rebooted) as often as its provider allows and the cells not yet decided go on there; where
+    /// it cannot be (the sandbox: this machine) the run stops, naming what is left.
     /// </summary>
     private async Task BootGroupAsync(
         BootSession first,
-        Func<Task<BootSession>> restart,
-        HostSpec hostSpec,
-        IReadOnlyList<Cell> candidates,
-        MatrixDefinition definition,
-        IReadOnlyDictionary<string, ImageStatus> images,
-        ResultStore results,
-        ConcurrentBag<ReportRow> rows,
+        Func<CancellationToken, Task<BootSession>> restart,
+        IHostProvider provider,
+        int candidates,
+        IReadOnlyList<Cell> cells,
+        Action<CellOutcome> booted,
         MatrixRunOptions options,
         CancellationToken cancellationToken)
     {
@@ -262,27 +260,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         async Task BootCellsOfGroupAsync()
         {
             var host = session.Host;
-
-            var toBoot = new List<Cell>();
-            foreach (var cell in candidates)
-            {
-                var facts = images[cell.Image].Facts!;
-                if ((definition.NotApplicable(cell, host) ?? HostWriteClassifier.Consent(cell, host, options.AllowHostWrites)) is { } notRun)
-                {
-                    var row = CompatibilityReport.NotRun(cell, facts.SystemdVersion, host.Describe(), host.Key, notRun);
-                    rows.Add(row);
-                    results.Save(new CellResult(row, facts.RecipeHash, [], string.Empty));
-                }
-                else if (results.Reusable(host.Key, cell.Id, facts.RecipeHash) is { } earlier)
-                {
-                    rows.Add(earlier.Row with { Aliases = cell.Aliases });
-                }
-                else
-                {
-                    toBoot.Add(cell);
-                }
-            }
-
+            var toBoot = cells;
             if (options.ShuffleSeed is { } seed)
             {
                 var shuffled = toBoot.ToArray();
@@ -290,29 +268,29 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 toBoot = [.. shuffled];
             }
 
-            var parallelism = hostSpec.Kind == HostKind.Vm ? VmHosts.CellParallelism : options.Parallelism;
-            log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates.Count - toBoot.Count} not applicable or already decided)");
+            var parallelism = provider.CellParallelism(options.Parallelism);
+            log($"{host.Describe()}: booting {toBoot.Count} cells, {parallelism} at a time ({candidates - toBoot.Count} not applicable or already decided)");
             var done = 0;
             var decided = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-            for (var reboots = 0; ; reboots++)
+            for (var restarts = 0; ; restarts++)
             {
                 var remaining = toBoot.Where(c => !decided.ContainsKey(c.Id)).ToList();
                 try
                 {
                     await BootCellsAsync(session, remaining).ConfigureAwait(false);
-                    if (session.Unusable is { } left && hostSpec.Kind != HostKind.Vm)
+                    if (session.Unusable is { } left && provider.MaxRestarts == 0)
                     {
-                        // The last cell left this machine's tree changed: no later cell noticed, so say it here.
+                        // The last cell left the tree changed and it cannot be replaced: no later cell noticed, so say it here.
                         throw left;
                     }
 
                     return;
                 }
-                catch (HostStateException dirty) when (hostSpec.Kind == HostKind.Vm && reboots < MaxReboots)
+                catch (HostStateException dirty) when (restarts < provider.MaxRestarts)
                 {
                     log($"{host.Describe()}: {dirty.Message}\nrebooting the VM for the {toBoot.Count - decided.Count} cells left");
                     await session.DisposeAsync().ConfigureAwait(false);
-                    session = await restart().ConfigureAwait(false);
+                    session = await restart(cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -321,14 +299,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
                 async (cell, ct) =>
                 {
-                    var facts = images[cell.Image].Facts!;
                     var outcome = options.CompareUnusedHost
                         ? await session.RunComparingUnusedHostAsync(cell, ct).ConfigureAwait(false)
                         : await session.RunAsync(cell, ct).ConfigureAwait(false);
                     decided[cell.Id] = true;
-                    var row = CompatibilityReport.Row(outcome, facts.SystemdVersion);
-                    rows.Add(row);
-                    results.Save(new CellResult(row, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
+                    booted(outcome);
                     var n = Interlocked.Increment(ref done);
                     var aliases = cell.Aliases.Count > 0 ? $" {string.Join(",", cell.Aliases)}" : string.Empty;
                     log($"[{n}/{toBoot.Count}]{aliases} {cell.Id}: {outcome.Verdict.Label} ({outcome.Duration.TotalSeconds:0.00} s) {outcome.Verdict.Summary}");

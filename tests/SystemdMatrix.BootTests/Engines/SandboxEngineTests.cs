@@ -41,8 +41,8 @@ public sealed class SandboxEngineTests
         var image = await BootEnvironment.ImageAsync("debian-bookworm");
         Assume.That(image.IsAvailable, Is.True, image.Reason);
         SandboxPaths a, b;
-        await using (var first = await Runs.BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "coexistence test A", BootEnvironment.Log, cancellationToken))
-        await using (var second = await Runs.BootSession.StartAsync(DaemonProfile.Default, [image.Facts!], "coexistence test B", BootEnvironment.Log, cancellationToken))
+        await using (var first = await BootEnvironment.NewSessionAsync(HostSpec.Sandbox, DaemonProfile.Default, [image.Facts!], "coexistence test A", cancellationToken))
+        await using (var second = await BootEnvironment.NewSessionAsync(HostSpec.Sandbox, DaemonProfile.Default, [image.Facts!], "coexistence test B", cancellationToken))
         {
             a = ((SandboxEngine)first.Engine).Paths;
             b = ((SandboxEngine)second.Engine).Paths;

@@ -21,7 +21,7 @@ public sealed partial class VmEngineTests
     public async Task A_v2_host_is_reachable_only_through_its_owner_only_socket_and_leaves_nothing_behind(CancellationToken cancellationToken)
     {
         VmPaths paths;
-        await using (var vm = await VmHosts.StartAsync(BootEnvironment.Layout, new ImageCache(ImageCache.DefaultRoot), V2Host, DaemonProfile.Default, "vm test", BootEnvironment.Log, cancellationToken))
+        await using (var vm = await BootEnvironment.Providers.Vm.StartVmAsync(V2Host, DaemonProfile.Default, "vm test", BootEnvironment.Log, cancellationToken))
         {
             paths = vm.Paths;
             Assert.Multiple(() =>

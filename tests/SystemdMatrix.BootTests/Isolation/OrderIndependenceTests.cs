@@ -38,7 +38,7 @@ public sealed class OrderIndependenceTests
     [Test]
     [CancelAfter(1_800_000)]
     public async Task On_a_v2_vm_host_order_and_neighbours_do_not_change_a_verdict(CancellationToken cancellationToken) =>
-        await AssertSameVerdictsAsync(BootEnvironment.Definition.Hosts["vm-bullseye-v2"], ["seed-replica"], parallelism: VmHosts.CellParallelism, cancellationToken);
+        await AssertSameVerdictsAsync(BootEnvironment.Definition.Hosts["vm-bullseye-v2"], ["seed-replica"], parallelism: SystemdMatrix.Hosts.VmHostProvider.VmCellParallelism, cancellationToken);
 
     private static async Task AssertSameVerdictsAsync(HostSpec host, IReadOnlyList<string> imageNames, int parallelism, CancellationToken cancellationToken)
     {
@@ -74,9 +74,7 @@ public sealed class OrderIndependenceTests
     /// <summary>Boots the cells on a fresh engine of their host (a new sandbox engine, or a newly booted VM) and removes it.</summary>
     private static async Task<(IReadOnlyList<ReportRow> Rows, HostIdentity Host)> BootAsync(HostSpec host, IReadOnlyList<SystemdMatrix.Images.ImageFacts> images, IReadOnlyList<Cell> cells, int parallelism, CancellationToken cancellationToken)
     {
-        await using var session = host.Kind == HostKind.Vm
-            ? await BootSession.OnAsync(await VmHosts.StartAsync(BootEnvironment.Layout, new SystemdMatrix.Images.ImageCache(SystemdMatrix.Images.ImageCache.DefaultRoot), host, DaemonProfile.Default, "order test", BootEnvironment.Log, cancellationToken), images, BootEnvironment.Log, cancellationToken, VmHosts.RunnerOptions(new Boot.CellRunnerOptions()))
-            : await BootSession.StartAsync(DaemonProfile.Default, images, "order test", BootEnvironment.Log, cancellationToken);
+        await using var session = await BootEnvironment.NewSessionAsync(host, DaemonProfile.Default, images, "order test", cancellationToken);
         var rows = new System.Collections.Concurrent.ConcurrentBag<ReportRow>();
         await Parallel.ForEachAsync(cells, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (cell, ct) =>
         {

@@ -46,46 +46,44 @@ public sealed class MatrixBootTests
     public async Task Boots_as_approved(Cell cell, CancellationToken cancellationToken)
     {
         var image = await BootEnvironment.ImageAsync(cell.Image);
-        if (!image.IsAvailable)
+
+        // The same sequence as `run`, for a group of one: a cell `run` would not boot here is ignored with its reason.
+        var decisions = new List<CellDecision>();
+        await BootEnvironment.Decider.DecideAsync(
+            BootEnvironment.Providers.For(cell.Host),
+            cell.Host,
+            cell.Daemon,
+            [cell],
+            _ => image,
+            _ => BootEnvironment.SessionAsync(cell.Host, cell.Daemon, [image.Facts!]),
+            async (session, cells, booted) =>
+            {
+                foreach (var toBoot in cells)
+                {
+                    booted(await session.RunAsync(toBoot, cancellationToken));
+                }
+            },
+            decisions.Add,
+            cancellationToken);
+        var decision = decisions.Single();
+        if (decision.NotRun)
         {
-            Assert.Ignore($"not applicable here: image {cell.Image} is unavailable: {image.Reason}");
+            var where = decision.Host is { } host ? $" on {host.Describe()}" : string.Empty;
+            Assert.Ignore(decision.Stage == DecisionStage.SkippedWithoutConsent
+                ? $"skipped: {decision.Verdict.Message} (SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1)"
+                : $"not applicable{where}: {decision.Verdict.Message}");
         }
 
-        // A whole daemon profile may be impossible here (the systemd driver without systemd as PID 1): decided from
-        // what the machine is, before an engine is started for it.
-        var predicted = cell.Host.Kind == HostKind.Vm
-            ? VmHosts.PredictIdentity(cell.Host, cell.Daemon)
-            : await SandboxEngine.PredictIdentityAsync(cell.Daemon, cancellationToken);
-        if (BootEnvironment.Definition.NotApplicable(cell, predicted) is { } impossible)
-        {
-            Assert.Ignore($"not applicable on {predicted.Describe()}: {impossible.Message}");
-        }
-
-        BootSession session;
-        try
-        {
-            session = await BootEnvironment.SessionAsync(cell.Host, cell.Daemon, [image.Facts!]);
-        }
-        catch (EngineRefusedException refused)
+        if (decision.Stage == DecisionStage.EngineRefused)
         {
             // The daemon would not start with this profile: the cell's verdict is that refusal, approved like any other.
-            var refusedOutcome = new Boot.CellOutcome(cell, image.Facts!.Tag, refused.Host, Verdict.EngineRefused(refused.EngineMessage), string.Empty, TimeSpan.Zero, [], string.Empty, 0);
-            var refusal = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, refused.Host), BootSnapshot.Render(refusedOutcome, image.Facts.SystemdVersion));
+            var refusedOutcome = new Boot.CellOutcome(cell, image.Facts!.Tag, decision.Host!, decision.Verdict, string.Empty, TimeSpan.Zero, [], string.Empty, 0);
+            var refusal = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, decision.Host!), BootSnapshot.Render(refusedOutcome, image.Facts.SystemdVersion));
             Assert.That(refusal.State, Is.EqualTo(SnapshotState.Matches), refusal.Describe());
             return;
         }
 
-        if (BootEnvironment.Definition.NotApplicable(cell, session.Host) is { } notApplicable)
-        {
-            Assert.Ignore($"not applicable on {session.Host.Describe()}: {notApplicable.Message}");
-        }
-
-        if (HostWriteClassifier.Consent(cell, session.Host, BootEnvironment.AllowHostWrites) is { } skipped)
-        {
-            Assert.Ignore($"skipped: {skipped.Message} (SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1)");
-        }
-
-        var outcome = await session.RunAsync(cell, cancellationToken);
+        var outcome = decision.Outcome!;
         var verdict = outcome.Verdict;
         TestContext.Out.WriteLine($"{outcome.Equivalent}\n=> {verdict.Label}: {verdict.Summary} ({outcome.Duration.TotalSeconds:0.00} s)");
 

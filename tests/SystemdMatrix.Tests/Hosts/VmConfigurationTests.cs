@@ -65,7 +65,7 @@ public sealed class VmConfigurationTests
         foreach (var host in definition.Hosts.Values.Where(h => h.Kind == HostKind.Vm))
         {
             var cell = new Cell("debian-bookworm", DaemonProfile.Default, RunProfile.Default, []) { Host = host };
-            var verdict = definition.NotApplicable(cell, VmHosts.PredictIdentity(host, DaemonProfile.Default));
+            var verdict = definition.NotApplicable(cell, VmHostProvider.PredictIdentity(host, DaemonProfile.Default));
             if (host.Release == "forky" && host.CgroupMode != HostCgroupMode.V2)
             {
                 Assert.That(verdict?.Message, Does.Contain("systemd 258 removed cgroup v1"), host.Name);

@@ -1,0 +1,76 @@
+using SystemdMatrix.Boot;
+using SystemdMatrix.Images;
+using SystemdMatrix.Isolation;
+using SystemdMatrix.Model;
+using SystemdMatrix.Runs;
+
+namespace SystemdMatrix.Hosts;
+
+/// <summary>
+/// VM hosts: a Debian release booted in a cgroup mode, one VM per daemon profile. The VM's tree is the harness's
+/// own, read and put back through a helper container; a VM whose tree cannot be put back is rebooted.
+/// </summary>
+public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache) : IHostProvider
+{
+    /// <summary>Cells booted at once inside one VM: its two vCPUs.</summary>
+    public const int VmCellParallelism = 2;
+
+    /// <summary>Two VMs at a time: each wants two vCPUs and 2 GB, and emulation is CPU-bound.</summary>
+    public static int DefaultParallelVms => Math.Clamp(Environment.ProcessorCount, 1, 2);
+
+    public HostKind Kind => HostKind.Vm;
+
+    /// <summary>How often one VM group may reboot its host because a cell left the cgroup tree unrestorable.</summary>
+    public int MaxRestarts => 3;
+
+    public bool BootsSideBySide => true;
+
+    public int CellParallelism(int requested) => VmCellParallelism;
+
+    public Task<HostIdentity> PredictIdentityAsync(HostSpec host, DaemonProfile daemon, CancellationToken cancellationToken) =>
+        Task.FromResult(PredictIdentity(host, daemon));
+
+    /// <summary>What a VM of this spec will be, from the release catalogue: enough to decide host-level rules.</summary>
+    public static HostIdentity PredictIdentity(HostSpec host, DaemonProfile daemon)
+    {
+        var release = HostReleases.Find(host.Release!);
+        return new HostIdentity(HostKind.Vm, release.DockerVersion, host.CgroupMode!.Value, daemon.DriverOn(host.CgroupMode!.Value, systemdInit: true), daemon.UsernsRemap, "?")
+        {
+            SystemdInit = true,
+            Init = "systemd",
+            Release = release.Release,
+        };
+    }
+
+    /// <summary>Under emulation a boot takes seconds rather than a fraction of one: wait longer before calling it hung.</summary>
+    public static CellRunnerOptions RunnerOptions(CellRunnerOptions sandbox) => sandbox with
+    {
+        BootTimeout = sandbox.BootTimeout * 4,
+        SettleTimeout = sandbox.SettleTimeout * 4,
+    };
+
+    /// <summary>Boots a VM of the spec with the daemon profile (building its disk if the cache lacks it).</summary>
+    public async Task<VmEngine> StartVmAsync(HostSpec host, DaemonProfile daemon, string purpose, Action<string> log, CancellationToken cancellationToken)
+    {
+        var release = HostReleases.Find(host.Release!);
+        var (_, image, _) = (await HostSet.EnsureAsync(layout, [release], cache, log, cancellationToken).ConfigureAwait(false))[0];
+        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose), log, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile daemon, IReadOnlyCollection<ImageFacts> images, CellRunnerOptions runner, string purpose, Action<string> log, CancellationToken cancellationToken)
+    {
+        var vm = await StartVmAsync(host, daemon, purpose, log, cancellationToken).ConfigureAwait(false);
+        HostStateGuard guard;
+        try
+        {
+            guard = new HostStateGuard(await AgentCgroupTree.StartAsync(vm.Endpoint, vm.HelperImage, vm.Identity, $"VM {vm.Id}", cancellationToken).ConfigureAwait(false), new CellGate());
+        }
+        catch
+        {
+            await vm.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return await BootSession.OnAsync(vm, guard, ownsGuard: true, images, RunnerOptions(runner), log, cancellationToken).ConfigureAwait(false);
+    }
+}
