@@ -15,8 +15,8 @@ using SystemdMatrix.Runs;
 // Usage: dotnet run -c Release --project bench/SystemdMatrix.Bench -- [--matrix smoke] [--image debian-bookworm] [--repeat 3] [--allow-host-writes]
 var options = Args.Parse(args);
 var layout = RepositoryLayout.Discover();
-var manifest = ImageManifest.Load(layout.Manifest);
-var definition = MatrixDefinition.Load(layout.Matrices);
+var data = SystemdMatrix.Data.ProjectData.Load(layout);
+var (manifest, definition) = (data.Manifest, data.Definition);
 var bareLoop = Path.Combine(layout.Root, "bench", "bare-loop.sh");
 void Log(string message) => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {message}");
 
@@ -28,7 +28,7 @@ if (!image.IsAvailable)
 }
 
 var providers = new HostProviders(layout, new ImageCache(ImageCache.DefaultRoot));
-await using var session = await providers.Sandbox.StartSessionAsync(HostSpec.Sandbox, DaemonProfile.Default, [image.Facts!], new CellRunnerOptions(), "benchmark", Log, CancellationToken.None);
+await using var session = await providers.Sandbox.StartSessionAsync(HostSpec.Sandbox, DaemonProfile.Default, [image.Facts!], new CellRunnerOptions { Catalogue = data.Signatures }, "benchmark", Log, CancellationToken.None);
 var cells = definition.Expand(definition.Find(options.Matrix))
     .Where(c => c.Image == options.Image && c.Daemon == DaemonProfile.Default && c.Host.Kind == HostKind.Sandbox)
     .ToList();

@@ -30,7 +30,10 @@ public sealed class BootEnvironment
     public static IReadOnlyList<string> MatrixNames =>
         (Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "smoke,smoke-v2").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public static MatrixDefinition Definition { get; } = MatrixDefinition.Load(Layout.Matrices);
+    /// <summary>The checkout's data files, checked against each other once.</summary>
+    public static Data.ProjectData Data { get; } = SystemdMatrix.Data.ProjectData.Load(Layout);
+
+    public static MatrixDefinition Definition => Data.Definition;
 
     /// <summary>
     /// Whether cells that can write this machine's own cgroup tree may run on sandbox engines:
@@ -39,7 +42,7 @@ public sealed class BootEnvironment
     /// </summary>
     public static bool AllowHostWrites => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ALLOW_HOST_WRITES") is "1" or "true";
 
-    public static ImageManifest Manifest { get; } = ImageManifest.Load(Layout.Manifest);
+    public static ImageManifest Manifest => Data.Manifest;
 
     [OneTimeSetUp]
     public void BeforeAll()
@@ -111,7 +114,7 @@ public sealed class BootEnvironment
 
     /// <summary>A new session of its own on a new engine (a new sandbox engine, or a newly booted VM); the caller removes it.</summary>
     public static Task<BootSession> NewSessionAsync(HostSpec host, DaemonProfile profile, IReadOnlyCollection<ImageFacts> images, string purpose, CancellationToken cancellationToken) =>
-        Providers.For(host).StartSessionAsync(host, profile, images, new Boot.CellRunnerOptions(), purpose, Log, cancellationToken);
+        Providers.For(host).StartSessionAsync(host, profile, images, new Boot.CellRunnerOptions { Catalogue = Data.Signatures }, purpose, Log, cancellationToken);
 
     private static Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile profile) =>
         NewSessionAsync(host, profile, [], $"boot tests ({host.Name}, {profile.Name})", CancellationToken.None);

@@ -26,6 +26,9 @@ public sealed record CellRunnerOptions
     /// <summary>Extra attempts after an infrastructure error (never after a systemd verdict).</summary>
     public int InfrastructureRetries { get; init; } = 2;
 
+    /// <summary>The failure catalogue that names a failed boot's signature (a run reads the checkout's).</summary>
+    public SignatureCatalogue Catalogue { get; init; } = SignatureCatalogue.Default;
+
     /// <summary>Labels put on every container, on top of the cell's own.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }
@@ -53,13 +56,13 @@ public sealed class CellRunner : IDisposable
         TestcontainersSettings.ResourceReaperEnabled = false;
     }
 
-    public CellRunner(EngineEndpoint endpoint, HostIdentity host, CellRunnerOptions? options = null, SignatureCatalogue? catalogue = null)
+    public CellRunner(EngineEndpoint endpoint, HostIdentity host, CellRunnerOptions? options = null)
     {
         _endpoint = endpoint;
         _host = host;
         _options = options ?? new CellRunnerOptions();
         _client = endpoint.CreateClient();
-        _catalogue = catalogue ?? SignatureCatalogue.Default;
+        _catalogue = _options.Catalogue;
     }
 
     /// <param name="whileRunning">

@@ -1,3 +1,4 @@
+using SystemdMatrix.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -65,35 +66,12 @@ public sealed record ImageManifest(string SourcePath, MirrorSettings Mirrors, IR
         Images.FirstOrDefault(i => i.Name == name)
         ?? throw new ManifestException($"{SourcePath}: no image named '{name}' (known: {string.Join(", ", Images.Select(i => i.Name))})");
 
-    public static ImageManifest Load(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new ManifestException($"{path}: the image manifest does not exist");
-        }
-
-        return Parse(File.ReadAllText(path), path);
-    }
+    public static ImageManifest Load(string path) => Parse(JsonDataFile.Read(path, "image manifest", m => new ManifestException(m)), path);
 
     public static ImageManifest Parse(string json, string source)
     {
-        ManifestFile? file;
-        try
-        {
-            file = JsonSerializer.Deserialize<ManifestFile>(json, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.Path is { Length: > 0 } ? $" at {ex.Path.TrimStart('$', '.')}" : string.Empty;
-            var line = ex.LineNumber is { } l ? $" (line {l + 1})" : string.Empty;
-            throw new ManifestException($"{source}{line}: malformed manifest{where}: {FirstSentence(ex.Message)}");
-        }
-
+        var file = JsonDataFile.Parse<ManifestFile>(json, source, "manifest", m => new ManifestException(m));
         var errors = new List<string>();
-        if (file is null)
-        {
-            throw new ManifestException($"{source}: the manifest is empty");
-        }
 
         var images = new List<ImageDefinition>();
         var entries = file.Images ?? [];
@@ -200,19 +178,6 @@ public sealed record ImageManifest(string SourcePath, MirrorSettings Mirrors, IR
             errors.Add($"{field} is missing");
         }
     }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
 
     private sealed record ManifestFile(
         [property: JsonPropertyName("$comment")] string? Comment,

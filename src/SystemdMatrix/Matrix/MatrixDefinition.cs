@@ -1,3 +1,4 @@
+using SystemdMatrix.Data;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SystemdMatrix.Model;
@@ -100,27 +101,11 @@ public sealed record MatrixDefinition(
         return cells;
     }
 
-    public static MatrixDefinition Load(string path) =>
-        File.Exists(path) ? Parse(File.ReadAllText(path), path) : throw new MatrixException($"{path}: the matrix definition does not exist");
+    public static MatrixDefinition Load(string path) => Parse(JsonDataFile.Read(path, "matrix definition", m => new MatrixException(m)), path);
 
     public static MatrixDefinition Parse(string json, string source)
     {
-        MatrixFile? file;
-        try
-        {
-            file = JsonSerializer.Deserialize<MatrixFile>(json, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            var line = ex.LineNumber is { } l ? $" (line {l + 1})" : string.Empty;
-            throw new MatrixException($"{source}{line}: malformed matrix definition: {ex.Message}");
-        }
-
-        if (file is null)
-        {
-            throw new MatrixException($"{source}: the matrix definition is empty");
-        }
-
+        var file = JsonDataFile.Parse<MatrixFile>(json, source, "matrix definition", m => new MatrixException(m));
         var errors = new List<string>();
         var daemons = new Dictionary<string, DaemonProfile>(StringComparer.Ordinal);
         foreach (var (name, entry) in file.Daemons ?? [])
@@ -352,13 +337,6 @@ public sealed record MatrixDefinition(
 
         return result.Distinct().ToList();
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
 
     private sealed record MatrixFile(
         [property: JsonPropertyName("$comment")] string? Comment,

@@ -1,3 +1,4 @@
+using SystemdMatrix.Data;
 using System.Collections.Concurrent;
 using SystemdMatrix.Boot;
 using SystemdMatrix.Images;
@@ -67,8 +68,10 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             throw new MatrixException(string.Join('\n', problems));
         }
 
-        var manifest = ImageManifest.Load(layout.Manifest);
-        var definition = MatrixDefinition.Load(layout.Matrices);
+        // Every data file is checked, against the others too, before an image is built or an engine started.
+        var data = ProjectData.Load(layout);
+        var (manifest, definition) = (data.Manifest, data.Definition);
+        options = options with { Runner = options.Runner with { Catalogue = data.Signatures } };
         var matrix = definition.Find(options.MatrixName);
         var cells = definition.Expand(matrix).Where(options.Selector.Selects).ToList();
         if (cells.Count == 0)

@@ -11,6 +11,8 @@ public sealed record RepositoryLayout(string Root)
 
     public string Matrices => Path.Combine(Root, "matrix", "matrices.json");
 
+    public string Signatures => Path.Combine(Root, "matrix", "signatures.json");
+
     public string Fixtures => Path.Combine(Root, "fixtures");
 
     /// <summary>Where runs write tables and results; <c>artifacts/</c> in the checkout unless moved.</summary>

@@ -1,3 +1,4 @@
+using SystemdMatrix.Data;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -22,7 +23,7 @@ public sealed record Signature(
 public sealed record SignatureMatch(Signature Signature, IReadOnlyList<string> Lines);
 
 /// <summary>
-/// The failure catalogue (<c>matrix/signatures.json</c>, shipped inside the library). Classification is data: the
+/// The failure catalogue (<c>matrix/signatures.json</c>, read from the checkout, a copy shipped inside the library). Classification is data: the
 /// first signature with a pattern matching a console line wins, and a log nothing matches is <c>unknown</c>.
 /// </summary>
 public sealed class SignatureCatalogue
@@ -60,18 +61,9 @@ public sealed class SignatureCatalogue
 
     public static SignatureCatalogue Parse(string json, string source)
     {
-        CatalogueFile? file;
-        try
-        {
-            file = JsonSerializer.Deserialize<CatalogueFile>(json, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: {ex.Message}", ex);
-        }
-
+        var file = JsonDataFile.Parse<CatalogueFile>(json, source, "signature catalogue", m => new InvalidDataException(m));
         var errors = new List<string>();
-        var signatures = file?.Signatures ?? [];
+        var signatures = file.Signatures ?? [];
         if (signatures.Count == 0)
         {
             errors.Add($"{source}: 'signatures' is missing or empty");
@@ -121,6 +113,13 @@ public sealed class SignatureCatalogue
         return errors.Count > 0 ? throw new InvalidDataException(string.Join('\n', errors)) : new SignatureCatalogue(signatures);
     }
 
+    /// <summary>
+    /// The catalogue of a checkout (<c>matrix/signatures.json</c>, read now, so an edit counts without a rebuild); the
+    /// copy built into the library serves only where there is no such file.
+    /// </summary>
+    public static SignatureCatalogue Load(string path) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path), path) : Default;
+
     private static SignatureCatalogue LoadEmbedded()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("signatures.json")
@@ -129,5 +128,7 @@ public sealed class SignatureCatalogue
         return Parse(reader.ReadToEnd(), "matrix/signatures.json");
     }
 
-    private sealed record CatalogueFile([property: JsonPropertyName("signatures")] IReadOnlyList<Signature>? Signatures);
+    private sealed record CatalogueFile(
+        [property: JsonPropertyName("$comment")] string? Comment,
+        [property: JsonPropertyName("signatures")] IReadOnlyList<Signature>? Signatures);
 }

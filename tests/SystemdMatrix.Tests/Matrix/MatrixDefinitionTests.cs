@@ -6,18 +6,6 @@ namespace SystemdMatrix.Tests.Matrix;
 public sealed class MatrixDefinitionTests
 {
     [Test]
-    public void The_repositorys_matrices_are_valid_and_name_only_manifest_images()
-    {
-        var definition = MatrixDefinition.Load(Repo.Layout.Matrices);
-        var images = SystemdMatrix.Images.ImageManifest.Load(Repo.Layout.Manifest).Images.Select(i => i.Name).ToHashSet();
-
-        foreach (var matrix in definition.Matrices.Values)
-        {
-            Assert.That(matrix.Images, Is.SubsetOf(images), matrix.Name);
-        }
-    }
-
-    [Test]
     public void Foundation_has_every_seed_configuration_and_the_cgroupns_by_mount_grid()
     {
         var definition = MatrixDefinition.Load(Repo.Layout.Matrices);
