@@ -20,6 +20,8 @@ internal static class Out
     {
         try
         {
+            // Every setting is checked before the verb does anything: a bad value stops it here, all named at once.
+            _ = Settings.HarnessSettings.Current;
             return await body();
         }
         catch (OperationCanceledException)
@@ -27,7 +29,7 @@ internal static class Out
             Error("interrupted; everything the run started has been removed");
             return 130;
         }
-        catch (Exception ex) when (ex is PrerequisiteException or ManifestException or MatrixException or InvalidDataException or DirectoryNotFoundException)
+        catch (Exception ex) when (ex is PrerequisiteException or ManifestException or MatrixException or InvalidDataException or DirectoryNotFoundException or Settings.SettingsException)
         {
             Error(ex.Message);
             return 2;

@@ -28,7 +28,7 @@ public sealed class BootEnvironment
     /// (every container axis on the sandbox engine) and <c>smoke-v2</c> (the seed report on a real cgroup v2 VM host).
     /// </summary>
     public static IReadOnlyList<string> MatrixNames =>
-        (Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_TEST_MATRIX") ?? "smoke,smoke-v2").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Settings.HarnessSettings.Current.TestMatrices;
 
     /// <summary>The checkout's data files, checked against each other once.</summary>
     public static Data.ProjectData Data { get; } = SystemdMatrix.Data.ProjectData.Load(Layout);
@@ -40,7 +40,7 @@ public sealed class BootEnvironment
     /// <c>SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1</c>, which <c>dotnet cake --target=Test --allow-host-writes=true</c> sets (CI does,
     /// on a machine that is thrown away). Without it they are reported as skipped, with the reason.
     /// </summary>
-    public static bool AllowHostWrites => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ALLOW_HOST_WRITES") is "1" or "true";
+    public static bool AllowHostWrites => Settings.HarnessSettings.Current.AllowHostWrites;
 
     public static ImageManifest Manifest => Data.Manifest;
 

@@ -15,11 +15,9 @@ public sealed record SandboxPaths(string Id, string StateDirectory, string DataR
 
     public const string IdPrefix = "smx-";
 
-    public static string DefaultStateRoot =>
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_STATE_ROOT") ?? "/run/systemd-matrix/engines";
+    public static string DefaultStateRoot => Settings.HarnessSettings.Current.EngineStateRoot;
 
-    public static string DefaultDataRoot =>
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_DATA_ROOT") ?? "/var/lib/systemd-matrix/engines";
+    public static string DefaultDataRoot => Settings.HarnessSettings.Current.EngineDataRoot;
 
     public static SandboxPaths For(string id, string? stateRoot = null, string? dataRoot = null) =>
         new(id, Path.Combine(stateRoot ?? DefaultStateRoot, id), Path.Combine(dataRoot ?? DefaultDataRoot, id));

@@ -24,9 +24,9 @@ public static class AcceleratorProbe
                 return _decided;
             }
 
-            if (Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ACCEL") is "kvm" or "tcg")
+            if (Settings.HarnessSettings.Current.Accelerator is { } forced)
             {
-                _decided = Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ACCEL")!;
+                _decided = forced;
                 log($"VM accelerator: {_decided} (SYSTEMD_MATRIX_ACCEL)");
                 return _decided;
             }
@@ -63,8 +63,7 @@ public static class AcceleratorProbe
     /// The test boot's answer, kept until the machine restarts (a new boot id): whether KVM works does not change while
     /// it runs, and the probe costs 10 seconds when it does not.
     /// </summary>
-    public static string RecordFile =>
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_ACCEL_RECORD") ?? "/run/systemd-matrix/accelerator";
+    public static string RecordFile => Settings.HarnessSettings.Current.AcceleratorRecord;
 
     internal static string? ReadRecorded(string bootId)
     {

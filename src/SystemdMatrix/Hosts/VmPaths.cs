@@ -8,9 +8,9 @@ public sealed record VmPaths(string Id, string StateDirectory, string DataDirect
 {
     public const string IdPrefix = "smx-vm-";
 
-    public static string DefaultStateRoot => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_VM_STATE_ROOT") ?? "/run/systemd-matrix/vms";
+    public static string DefaultStateRoot => Settings.HarnessSettings.Current.VmStateRoot;
 
-    public static string DefaultDataRoot => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_VM_DATA_ROOT") ?? "/var/lib/systemd-matrix/vms";
+    public static string DefaultDataRoot => Settings.HarnessSettings.Current.VmDataRoot;
 
     public static VmPaths For(string id) => new(id, Path.Combine(DefaultStateRoot, id), Path.Combine(DefaultDataRoot, id));
 

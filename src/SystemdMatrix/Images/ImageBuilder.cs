@@ -43,7 +43,7 @@ public sealed partial class ImageBuilder(ImageManifest manifest, string imagesRo
     public async Task<ImageStatus> EnsureAsync(ImageDefinition image, Func<Task<EngineEndpoint>> engine, Action<string> log, CancellationToken cancellationToken, BaseSource? sourceOverride = null)
     {
         var dockerfile = DockerfileGenerator.Generate(manifest with { Images = [image] }, imagesRoot)[0].Content;
-        var mirrors = manifest.Mirrors.WithEnvironment();
+        var mirrors = manifest.Mirrors.With(SystemdMatrix.Settings.HarnessSettings.Current);
         var (source, reason) = await ResolveSourceAsync(image, sourceOverride ?? image.Source, mirrors).ConfigureAwait(false);
         if (source is null)
         {

@@ -22,7 +22,7 @@ public sealed class ImageCache(string root)
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static string DefaultRoot => Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_CACHE") ?? "/var/cache/systemd-matrix";
+    public static string DefaultRoot => Settings.HarnessSettings.Current.Cache;
 
     public string Root { get; } = root;
 

@@ -29,10 +29,10 @@ public sealed record MirrorSettings(string? Debian, string? Ubuntu, string? Fedo
     };
 
     /// <summary>Environment variables (<c>SYSTEMD_MATRIX_MIRROR_UBUNTU</c> and so on) override the manifest.</summary>
-    public MirrorSettings WithEnvironment() => new(
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_MIRROR_DEBIAN") ?? Debian,
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_MIRROR_UBUNTU") ?? Ubuntu,
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_MIRROR_FEDORA") ?? Fedora);
+    public MirrorSettings With(Settings.HarnessSettings settings) => new(
+        settings.MirrorDebian ?? Debian,
+        settings.MirrorUbuntu ?? Ubuntu,
+        settings.MirrorFedora ?? Fedora);
 }
 
 /// <summary>One image the manifest describes.</summary>

@@ -15,11 +15,11 @@ public static class RegistryProbe
 
     private static async Task<(bool Reachable, string Reason)> ProbeAsync()
     {
-        switch (Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_REGISTRY"))
+        switch (Settings.HarnessSettings.Current.Registry)
         {
-            case "off":
+            case false:
                 return (false, "SYSTEMD_MATRIX_REGISTRY=off");
-            case "on":
+            case true:
                 return (true, "SYSTEMD_MATRIX_REGISTRY=on");
         }
 

@@ -12,8 +12,7 @@ public sealed class RootfsBootstrapper(ImageCache cache)
     private const string DebootstrapScripts = "/usr/share/debootstrap/scripts";
 
     /// <summary>Debian does not package Ubuntu's archive keyring; point at one with this variable (or install it there).</summary>
-    public static string UbuntuKeyring =>
-        Environment.GetEnvironmentVariable("SYSTEMD_MATRIX_UBUNTU_KEYRING") ?? "/usr/share/keyrings/ubuntu-archive-keyring.gpg";
+    public static string UbuntuKeyring => Settings.HarnessSettings.Current.UbuntuKeyring;
 
     public static IReadOnlyList<Requirement> RequirementsFor(ReleaseInfo release) => (release.Tool, release.Distro) switch
     {

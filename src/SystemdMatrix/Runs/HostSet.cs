@@ -43,7 +43,7 @@ public static class HostSet
     {
         var manifest = ImageManifest.Load(layout.Manifest);
         var images = await PreloadImagesAsync(layout, manifest, cache, log, cancellationToken).ConfigureAwait(false);
-        var builder = new HostImageBuilder(cache, manifest.Mirrors.WithEnvironment().Debian ?? "http://deb.debian.org/debian");
+        var builder = new HostImageBuilder(cache, manifest.Mirrors.With(SystemdMatrix.Settings.HarnessSettings.Current).Debian ?? "http://deb.debian.org/debian");
         var built = new List<(HostRelease, HostImage, bool)>();
         foreach (var release in releases)
         {

@@ -79,7 +79,7 @@ public sealed class ImageBuildTests
         var status = await BootEnvironment.ImageAsync(name);
         var (registry, _) = await RegistryProbe.IsReachableAsync();
         var image = BootEnvironment.Manifest.Find(name);
-        if (registry || BootEnvironment.Manifest.Mirrors.WithEnvironment().For(image.Distro) is not null)
+        if (registry || BootEnvironment.Manifest.Mirrors.With(SystemdMatrix.Settings.HarnessSettings.Current).For(image.Distro) is not null)
         {
             Assert.That(status.State, Is.Not.EqualTo(ImageState.Unavailable), "a base source exists here, so the image must build");
             return;
@@ -160,7 +160,7 @@ public sealed class ImageBuildTests
         var image = real with { Name = "broken-bookworm", Variant = "broken", Source = BaseSource.Bootstrap };
         var manifest = BootEnvironment.Manifest with { Images = [image] };
         var cache = new ImageCache(Path.Combine(root, "cache"));
-        var rootfsKey = RecipeHash.ForRootfs(image.ReleaseInfo, manifest.Mirrors.WithEnvironment().For("debian")!);
+        var rootfsKey = RecipeHash.ForRootfs(image.ReleaseInfo, manifest.Mirrors.With(SystemdMatrix.Settings.HarnessSettings.Current).For("debian")!);
         var sharedRootfs = new ImageCache(ImageCache.DefaultRoot).RootfsPath(rootfsKey);
         if (File.Exists(sharedRootfs))
         {

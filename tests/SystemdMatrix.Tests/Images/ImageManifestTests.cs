@@ -99,18 +99,12 @@ public sealed class ImageManifestTests
     public void Mirrors_come_from_the_environment_before_the_manifest()
     {
         var mirrors = new MirrorSettings("http://d", null, null);
-        Environment.SetEnvironmentVariable("SYSTEMD_MATRIX_MIRROR_UBUNTU", "http://u");
-        try
-        {
-            var effective = mirrors.WithEnvironment();
+        var settings = SystemdMatrix.Settings.HarnessSettings.Parse(new Dictionary<string, string> { ["SYSTEMD_MATRIX_MIRROR_UBUNTU"] = "http://u" });
 
-            Assert.That(effective.For("ubuntu"), Is.EqualTo("http://u"));
-            Assert.That(effective.For("debian"), Is.EqualTo("http://d"));
-            Assert.That(effective.For("fedora"), Is.Null);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("SYSTEMD_MATRIX_MIRROR_UBUNTU", null);
-        }
+        var effective = mirrors.With(settings);
+
+        Assert.That(effective.For("ubuntu"), Is.EqualTo("http://u"));
+        Assert.That(effective.For("debian"), Is.EqualTo("http://d"));
+        Assert.That(effective.For("fedora"), Is.Null);
     }
 }
