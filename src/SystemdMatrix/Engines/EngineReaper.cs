@@ -13,47 +13,10 @@ public static class EngineReaper
     {
         stateRoot ??= SandboxPaths.DefaultStateRoot;
         dataRoot ??= SandboxPaths.DefaultDataRoot;
-        var reaped = new List<ReapedEngine>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var staging in Processes.RecordedFolder.ReapStaging(stateRoot, SandboxPaths.IdPrefix, s => EngineRecord.TryRead(Path.Combine(s, "engine.json")) is { OwnerAlive: true }))
-        {
-            reaped.Add(new ReapedEngine(Path.GetFileName(staging), "state folder of a run that died while creating it", [staging]));
-        }
-
-        if (Directory.Exists(stateRoot))
-        {
-            foreach (var dir in Directory.EnumerateDirectories(stateRoot, SandboxPaths.IdPrefix + "*"))
-            {
-                var id = Path.GetFileName(dir);
-                seen.Add(id);
-                var record = EngineRecord.TryRead(Path.Combine(dir, "engine.json"));
-                if (record is { OwnerAlive: true })
-                {
-                    continue;
-                }
-
-                var why = record is null ? "no owner record" : $"owner pid {record.OwnerPid} ({record.Purpose}) is gone";
-                var paths = record?.Paths ?? SandboxPaths.For(id, stateRoot, dataRoot);
-                var removed = await EngineTeardown.TeardownAsync(paths, cancellationToken).ConfigureAwait(false);
-                reaped.Add(new ReapedEngine(id, why, removed));
-            }
-        }
-
         // A data folder without its state folder: the machine rebooted (/run is gone) or the state was deleted by hand.
-        if (Directory.Exists(dataRoot))
-        {
-            foreach (var dir in Directory.EnumerateDirectories(dataRoot, SandboxPaths.IdPrefix + "*"))
-            {
-                var id = Path.GetFileName(dir);
-                if (seen.Contains(id))
-                {
-                    continue;
-                }
-
-                var removed = await EngineTeardown.TeardownAsync(SandboxPaths.For(id, stateRoot, dataRoot), cancellationToken).ConfigureAwait(false);
-                reaped.Add(new ReapedEngine(id, "data left without a running engine", removed));
-            }
-        }
+        var reaped = await new Processes.OwnedFolders<EngineRecord>(stateRoot, dataRoot, SandboxPaths.IdPrefix, EngineRecord.FileName).ReapAsync(
+            (id, record) => EngineTeardown.TeardownAsync(record?.Paths ?? SandboxPaths.For(id, stateRoot, dataRoot), cancellationToken),
+            "data left without a running engine").ConfigureAwait(false);
 
         // userns-remap's mirrored exec-roots whose engine is gone entirely (its state folder was reaped or /run was
         // cleaned by hand): nothing else names them any more.

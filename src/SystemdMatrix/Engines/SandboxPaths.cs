@@ -34,7 +34,7 @@ public sealed record SandboxPaths(string Id, string StateDirectory, string DataR
 
     public string ConfigFile => Path.Combine(StateDirectory, "daemon.json");
 
-    public string RecordFile => Path.Combine(StateDirectory, "engine.json");
+    public string RecordFile => Path.Combine(StateDirectory, EngineRecord.FileName);
 
     public string LogFile => Path.Combine(StateDirectory, "dockerd.log");
 

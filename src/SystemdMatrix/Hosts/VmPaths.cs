@@ -28,7 +28,7 @@ public sealed record VmPaths(string Id, string StateDirectory, string DataDirect
 
     public string SocatLog => Path.Combine(StateDirectory, "socat.log");
 
-    public string Record => Path.Combine(StateDirectory, "vm.json");
+    public string Record => Path.Combine(StateDirectory, VmRecord.FileName);
 
     public string Overlay => Path.Combine(DataDirectory, "overlay.qcow2");
 
