@@ -23,6 +23,15 @@ public static class JsonDataFile
     public static string Read(string path, string what, Func<string, Exception> error) =>
         File.Exists(path) ? File.ReadAllText(path) : throw error($"{path}: the {what} does not exist");
 
+    /// <summary>A data file built into the library (under its logical name), for data the tool ships with.</summary>
+    public static string ReadEmbedded(string logicalName)
+    {
+        using var stream = typeof(JsonDataFile).Assembly.GetManifestResourceStream(logicalName)
+            ?? throw new InvalidOperationException($"{logicalName} is not embedded in the library");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>The document as <typeparamref name="T"/>; <paramref name="error"/> makes the file's own exception from a message.</summary>
     public static T Parse<T>(string json, string source, string what, Func<string, Exception> error)
         where T : class

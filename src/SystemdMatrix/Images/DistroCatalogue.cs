@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using SystemdMatrix.Data;
+
 namespace SystemdMatrix.Images;
 
 /// <summary>How a distribution's root filesystem is bootstrapped from a package archive.</summary>
@@ -11,33 +14,101 @@ public enum BootstrapTool
 public sealed record ReleaseInfo(string Distro, string Release, string RegistryRepository, string RegistryTag, string Suite, BootstrapTool Tool, string Family);
 
 /// <summary>
-/// The releases the manifest may name. Anything else is rejected by validation, so a typo fails before a build
-/// starts rather than as a debootstrap error minutes later.
+/// The releases the manifest may name (<c>images/distros.json</c>, built into the library). Anything else is
+/// rejected by validation, so a typo fails before a build starts rather than as a debootstrap error minutes later.
 /// </summary>
 public static class DistroCatalogue
 {
-    public static IReadOnlyList<ReleaseInfo> Releases { get; } =
-    [
-        new("debian", "bullseye", "debian", "bullseye", "bullseye", BootstrapTool.Debootstrap, "apt"),
-        new("debian", "bookworm", "debian", "bookworm", "bookworm", BootstrapTool.Debootstrap, "apt"),
-        new("debian", "trixie", "debian", "trixie", "trixie", BootstrapTool.Debootstrap, "apt"),
-        new("debian", "forky", "debian", "forky", "forky", BootstrapTool.Debootstrap, "apt"),
-        new("ubuntu", "22.04", "ubuntu", "22.04", "jammy", BootstrapTool.Debootstrap, "apt"),
-        new("ubuntu", "24.04", "ubuntu", "24.04", "noble", BootstrapTool.Debootstrap, "apt"),
-        new("fedora", "44", "fedora", "44", "44", BootstrapTool.Dnf, "dnf"),
-        new("fedora", "45", "fedora", "45", "45", BootstrapTool.Dnf, "dnf"),
-    ];
+    private const string Source = "images/distros.json";
 
-    public static IReadOnlyList<string> Distros { get; } = Releases.Select(r => r.Distro).Distinct().ToList();
+    private static readonly Lazy<(IReadOnlyList<ReleaseInfo> Releases, IReadOnlyDictionary<string, string> Templates)> Loaded =
+        new(() => Parse(JsonDataFile.ReadEmbedded("distros.json"), Source));
+
+    public static IReadOnlyList<ReleaseInfo> Releases => Loaded.Value.Releases;
+
+    public static IReadOnlyList<string> Distros => Releases.Select(r => r.Distro).Distinct().ToList();
 
     public static ReleaseInfo? Find(string distro, string release) =>
         Releases.FirstOrDefault(r => r.Distro == distro && r.Release == release);
 
     /// <summary>The templates under <c>images/templates/</c> and the package family each is written for.</summary>
-    public static IReadOnlyDictionary<string, string> TemplateFamilies { get; } = new Dictionary<string, string>
+    public static IReadOnlyDictionary<string, string> TemplateFamilies => Loaded.Value.Templates;
+
+    public static (IReadOnlyList<ReleaseInfo> Releases, IReadOnlyDictionary<string, string> Templates) Parse(string json, string source)
     {
-        ["debian"] = "apt",
-        ["seed-replica"] = "apt",
-        ["fedora"] = "dnf",
-    };
+        var file = JsonDataFile.Parse<DistrosFile>(json, source, "distribution list", m => new InvalidDataException(m));
+        var errors = new List<string>();
+        var releases = new List<ReleaseInfo>();
+        string Required(string? value, string at)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"{at} is missing");
+            }
+
+            return value ?? string.Empty;
+        }
+
+        foreach (var (entry, index) in (file.Releases ?? []).Select((e, i) => (e, i)))
+        {
+            var at = $"{source}: releases[{index}]";
+            var tool = entry.Tool switch
+            {
+                "debootstrap" => BootstrapTool.Debootstrap,
+                "dnf" => BootstrapTool.Dnf,
+                var other => Invalid(other),
+            };
+            releases.Add(new ReleaseInfo(
+                Required(entry.Distro, $"{at}.distro"),
+                Required(entry.Release, $"{at}.release"),
+                Required(entry.RegistryRepository, $"{at}.registryRepository"),
+                Required(entry.RegistryTag, $"{at}.registryTag"),
+                Required(entry.Suite, $"{at}.suite"),
+                tool,
+                Required(entry.Family, $"{at}.family")));
+
+            BootstrapTool Invalid(string? value)
+            {
+                errors.Add($"{at}.tool: '{value}' is not one of debootstrap, dnf");
+                return BootstrapTool.Debootstrap;
+            }
+        }
+
+        if (releases.Count == 0)
+        {
+            errors.Add($"{source}: releases is empty");
+        }
+
+        foreach (var duplicate in releases.GroupBy(r => (r.Distro, r.Release)).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{source}: {duplicate.Key.Distro} {duplicate.Key.Release} appears {duplicate.Count()} times");
+        }
+
+        var families = releases.Select(r => r.Family).ToHashSet(StringComparer.Ordinal);
+        foreach (var (template, family) in file.TemplateFamilies ?? [])
+        {
+            if (!families.Contains(family))
+            {
+                errors.Add($"{source}: templateFamilies.{template}: '{family}' is no release's family (known: {string.Join(", ", families)})");
+            }
+        }
+
+        return errors.Count > 0
+            ? throw new InvalidDataException(string.Join('\n', errors))
+            : (releases, (IReadOnlyDictionary<string, string>)(file.TemplateFamilies ?? []));
+    }
+
+    private sealed record DistrosFile(
+        [property: JsonPropertyName("$comment")] string? Comment,
+        [property: JsonPropertyName("releases")] IReadOnlyList<ReleaseEntry>? Releases,
+        [property: JsonPropertyName("templateFamilies")] Dictionary<string, string>? TemplateFamilies);
+
+    private sealed record ReleaseEntry(
+        [property: JsonPropertyName("distro")] string? Distro,
+        [property: JsonPropertyName("release")] string? Release,
+        [property: JsonPropertyName("registryRepository")] string? RegistryRepository,
+        [property: JsonPropertyName("registryTag")] string? RegistryTag,
+        [property: JsonPropertyName("suite")] string? Suite,
+        [property: JsonPropertyName("tool")] string? Tool,
+        [property: JsonPropertyName("family")] string? Family);
 }

@@ -122,22 +122,23 @@ public sealed record MatrixDefinition(
         }
 
         var hosts = new Dictionary<string, HostSpec>(StringComparer.Ordinal) { ["sandbox"] = HostSpec.Sandbox };
-        foreach (var (name, entry) in file.Hosts ?? [])
+        // VM hosts are releases x cgroup modes; a pair that cannot boot is made not applicable by a rule, not left out.
+        var known = SystemdMatrix.Hosts.HostReleases.All.Select(r => r.Release).ToList();
+        var vmHosts = file.VmHosts;
+        var modes = vmHosts is null ? [] : ParseAxisList<HostCgroupMode>(vmHosts.CgroupModes, $"{source}: vmHosts.cgroupModes", errors);
+        foreach (var release in vmHosts?.Releases ?? [])
         {
-            var at = $"{source}: hosts.{name}";
-            if (entry.Kind != "vm")
+            if (!known.Contains(release))
             {
-                errors.Add($"{at}.kind: '{entry.Kind}' is not a host kind that can be defined (vm; the sandbox is built in)");
+                errors.Add($"{source}: vmHosts.releases: '{release}' is not a release of hosts/releases.json (known: {string.Join(", ", known)})");
                 continue;
             }
 
-            if (entry.Release is null || !SystemdMatrix.Hosts.HostReleases.All.Any(r => r.Release == entry.Release))
+            foreach (var mode in modes)
             {
-                errors.Add($"{at}.release: '{entry.Release}' is not a release with a host image (known: {string.Join(", ", SystemdMatrix.Hosts.HostReleases.All.Select(r => r.Release))})");
+                var host = HostSpec.Vm(release, mode);
+                hosts[host.Name] = host;
             }
-
-            var mode = ParseAxis(entry.CgroupMode ?? string.Empty, $"{at}.cgroupMode", errors, HostCgroupMode.V2);
-            hosts[name] = new HostSpec(name, HostKind.Vm, entry.Release, mode);
         }
 
         var seed = ParseQuoted(file.Seed, $"{source}: seed", daemons, errors);
@@ -341,7 +342,7 @@ public sealed record MatrixDefinition(
     private sealed record MatrixFile(
         [property: JsonPropertyName("$comment")] string? Comment,
         [property: JsonPropertyName("daemons")] Dictionary<string, DaemonEntry>? Daemons,
-        [property: JsonPropertyName("hosts")] Dictionary<string, HostEntry>? Hosts,
+        [property: JsonPropertyName("vmHosts")] VmHostsEntry? VmHosts,
         [property: JsonPropertyName("seed")] IReadOnlyList<SeedEntry>? Seed,
         [property: JsonPropertyName("remedies")] IReadOnlyList<SeedEntry>? Remedies,
         [property: JsonPropertyName("matrices")] Dictionary<string, MatrixEntry>? Matrices,
@@ -369,10 +370,10 @@ public sealed record MatrixDefinition(
         public static readonly WhenEntry Empty = new(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
-    private sealed record HostEntry(
-        [property: JsonPropertyName("kind")] string? Kind,
-        [property: JsonPropertyName("release")] string? Release,
-        [property: JsonPropertyName("cgroupMode")] string? CgroupMode);
+    private sealed record VmHostsEntry(
+        [property: JsonPropertyName("$comment")] string? Comment,
+        [property: JsonPropertyName("releases")] IReadOnlyList<string>? Releases,
+        [property: JsonPropertyName("cgroupModes")] IReadOnlyList<string>? CgroupModes);
 
     private sealed record DaemonEntry(
         [property: JsonPropertyName("$comment")] string? Comment,

@@ -1,5 +1,4 @@
 using SystemdMatrix.Data;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -120,13 +119,7 @@ public sealed class SignatureCatalogue
     public static SignatureCatalogue Load(string path) =>
         File.Exists(path) ? Parse(File.ReadAllText(path), path) : Default;
 
-    private static SignatureCatalogue LoadEmbedded()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("signatures.json")
-            ?? throw new InvalidOperationException("signatures.json is not embedded in the library");
-        using var reader = new StreamReader(stream);
-        return Parse(reader.ReadToEnd(), "matrix/signatures.json");
-    }
+    private static SignatureCatalogue LoadEmbedded() => Parse(JsonDataFile.ReadEmbedded("signatures.json"), "matrix/signatures.json");
 
     private sealed record CatalogueFile(
         [property: JsonPropertyName("$comment")] string? Comment,
