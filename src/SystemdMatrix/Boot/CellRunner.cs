@@ -49,6 +49,9 @@ public sealed class CellRunner : IDisposable
     private readonly DockerClient _client;
     private readonly SignatureCatalogue _catalogue;
 
+    /// <summary>Retries a boot that ended in an infrastructure error (never one systemd decided); built once, shared by every cell.</summary>
+    private readonly ResiliencePipeline<BootResult> _retry;
+
     static CellRunner()
     {
         // The harness removes its own containers (and the next run reaps whole engines); Ryuk would need an image
@@ -63,6 +66,15 @@ public sealed class CellRunner : IDisposable
         _options = options ?? new CellRunnerOptions();
         _client = endpoint.CreateClient();
         _catalogue = _options.Catalogue;
+        _retry = new ResiliencePipelineBuilder<BootResult>()
+            .AddRetry(new RetryStrategyOptions<BootResult>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Verdict.Kind == VerdictKind.InfrastructureError),
+                MaxRetryAttempts = Math.Max(1, _options.InfrastructureRetries),
+                Delay = TimeSpan.FromMilliseconds(500),
+                BackoffType = DelayBackoffType.Exponential,
+            })
+            .Build();
     }
 
     /// <param name="whileRunning">
@@ -76,17 +88,7 @@ public sealed class CellRunner : IDisposable
         var attempts = 0;
         var stopwatch = Stopwatch.StartNew();
 
-        var retry = new ResiliencePipelineBuilder<BootResult>()
-            .AddRetry(new RetryStrategyOptions<BootResult>
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Verdict.Kind == VerdictKind.InfrastructureError),
-                MaxRetryAttempts = Math.Max(1, _options.InfrastructureRetries),
-                Delay = TimeSpan.FromMilliseconds(500),
-                BackoffType = DelayBackoffType.Exponential,
-            })
-            .Build();
-
-        var result = await retry.ExecuteAsync(
+        var result = await _retry.ExecuteAsync(
             async ct =>
             {
                 attempts++;
