@@ -7,6 +7,24 @@ public static class HostCgroupProbe
 {
     public static HostCgroupMode DetectLocal() => Detect(File.ReadAllLines("/proc/self/mountinfo"));
 
+    /// <summary>Whether this machine's cgroup2 hierarchy delegates at cgroup namespace boundaries (see <see cref="Delegates"/>).</summary>
+    public static bool DelegatesLocal() => Delegates(File.ReadAllLines("/proc/self/mountinfo"));
+
+    /// <summary>
+    /// Whether the cgroup2 hierarchy carries <c>nsdelegate</c> (true where there is none: a v1 host). It decides boots:
+    /// without it a container with a private cgroup namespace and the host's tree bound read-write may create its
+    /// cgroups outside its namespace, so it boots where a host with it (every systemd host) makes it fail.
+    /// </summary>
+    public static bool Delegates(IEnumerable<string> mountinfoLines)
+    {
+        var superOptions = mountinfoLines
+            .Select(line => line.Split(" - ", 2))
+            .Where(parts => parts.Length == 2 && parts[1].StartsWith("cgroup2 ", StringComparison.Ordinal))
+            .Select(parts => parts[1].Split(' ').ElementAtOrDefault(2) ?? string.Empty)
+            .ToList();
+        return superOptions.Count == 0 || superOptions.Any(o => o.Split(',').Contains("nsdelegate"));
+    }
+
     /// <summary>
     /// v2 when <c>/sys/fs/cgroup</c> itself is cgroup2; hybrid when v1 hierarchies sit beside a cgroup2 mount (systemd
     /// puts it at <c>/sys/fs/cgroup/unified</c>); v1 otherwise.

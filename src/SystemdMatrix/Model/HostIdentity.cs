@@ -46,12 +46,19 @@ public sealed record HostIdentity(
     /// <summary>For VM hosts, the Debian release the host runs (empty for the sandbox).</summary>
     public string Release { get; init; } = string.Empty;
 
+    /// <summary>
+    /// Whether the host's cgroup2 hierarchy carries <c>nsdelegate</c>, which decides some boots (systemd hosts mount
+    /// it so; a machine whose PID 1 is something else may not). Only its absence shows in <see cref="Key"/>, so
+    /// the snapshots of hosts that have it keep their keys.
+    /// </summary>
+    public bool CgroupNsDelegate { get; init; } = true;
+
     /// <summary>For VM hosts, whether qemu ran with KVM or TCG emulation.</summary>
     public string Accelerator { get; init; } = string.Empty;
 
     public string Key =>
-        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}";
+        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}{(CgroupNsDelegate ? string.Empty : "_no-nsdelegate")}";
 
     public string Describe() =>
-        $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}";
+        $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}{(CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}";
 }

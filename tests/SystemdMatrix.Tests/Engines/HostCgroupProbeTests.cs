@@ -43,4 +43,27 @@ public sealed class HostCgroupProbeTests
     {
         Assert.That(Enum.IsDefined(HostCgroupProbe.DetectLocal()), Is.True);
     }
+
+    [Test]
+    public void Nsdelegate_is_read_from_the_cgroup2_super_options()
+    {
+        const string delegating = "41 31 0:38 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate";
+        const string plain = "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw";
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(HostCgroupProbe.Delegates([Root, Tmpfs, delegating, Memory]), Is.True);
+            Assert.That(HostCgroupProbe.Delegates([Root, Tmpfs, plain, Memory]), Is.False, "this kind of machine: hybrid, PID 1 not systemd");
+            Assert.That(HostCgroupProbe.Delegates([Root, Tmpfs, NamedSystemd, Memory]), Is.True, "a v1 host has no cgroup2 to delegate");
+        });
+    }
+
+    [Test]
+    public void Only_a_host_without_nsdelegate_has_it_in_its_key()
+    {
+        var host = new HostIdentity(HostKind.Sandbox, "20.10.24", HostCgroupMode.Hybrid, CgroupDriver.Cgroupfs, false, "6.1");
+
+        Assert.That(host.Key, Is.EqualTo("sandbox_docker-20.10.24_hybrid_cgroupfs"));
+        Assert.That((host with { CgroupNsDelegate = false }).Key, Is.EqualTo("sandbox_docker-20.10.24_hybrid_cgroupfs_no-nsdelegate"));
+    }
 }
