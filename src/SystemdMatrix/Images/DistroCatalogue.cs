@@ -26,7 +26,9 @@ public static class DistroCatalogue
 
     public static IReadOnlyList<ReleaseInfo> Releases => Loaded.Value.Releases;
 
-    public static IReadOnlyList<string> Distros => Releases.Select(r => r.Distro).Distinct().ToList();
+    public static IReadOnlyList<string> Distros => DistroNames.Value;
+
+    private static readonly Lazy<IReadOnlyList<string>> DistroNames = new(() => Releases.Select(r => r.Distro).Distinct().ToList());
 
     public static ReleaseInfo? Find(string distro, string release) =>
         Releases.FirstOrDefault(r => r.Distro == distro && r.Release == release);
