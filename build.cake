@@ -47,11 +47,19 @@ Task("Prerequisites")
 
 Task("Generate")
     .IsDependentOn("Build")
-    .Does(() => Cli("images", "generate"));
+    .Does(() =>
+    {
+        Cli("images", "generate");
+        Cli("schema");
+    });
 
 Task("CheckGenerated")
     .IsDependentOn("Build")
-    .Does(() => Cli("images", "check"));
+    .Does(() =>
+    {
+        Cli("images", "check");
+        Cli("schema", "--check");
+    });
 
 Task("Images")
     .IsDependentOn("Prerequisites")

@@ -13,7 +13,7 @@ internal static class CompareCommand
         command.SetAction(result => Out.Guard(() =>
         {
             var reports = result.GetValue(files)!.Select(CompatibilityReport.Load).ToList();
-            var (flips, missing, compared) = VerdictComparison.Compare(reports.Select(r => r.Rows).ToList());
+            var (flips, missing, compared) = VerdictComparison.Compare(reports.Select(r => r.Cells).ToList());
             foreach (var flip in flips)
             {
                 Out.Log($"flip {flip.CellId}: {string.Join(" | ", flip.Verdicts)}");

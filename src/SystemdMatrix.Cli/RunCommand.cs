@@ -51,7 +51,7 @@ internal static class RunCommand
             }, ct);
 
             var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");
-            foreach (var row in report.OrderedRows)
+            foreach (var row in report.OrderedCells)
             {
                 var colour = row.Verdict.Kind switch
                 {
@@ -61,28 +61,28 @@ internal static class RunCommand
                     _ => "yellow",
                 };
                 table.AddRow(
-                    new Markup(Markup.Escape(string.Join(", ", [.. row.Aliases, row.Image]))),
+                    new Markup(Markup.Escape(string.Join(", ", [.. row.Cell.Aliases, row.Image.Name]))),
                     new Markup(Markup.Escape(row.Flags)),
                     new Markup($"[{colour}]{Markup.Escape(row.Verdict.Label)}[/]"),
                     new Markup(Markup.Escape(row.Verdict.Summary)),
-                    new Markup(row.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+                    new Markup(row.Timing.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
             }
 
             AnsiConsole.Write(table);
-            Out.Log($"wrote {Path.Combine(layout.Artifacts, "compatibility", report.Matrix + ".md")} and .json ({report.Rows.Count} cells this run{(report.Missing.Count > 0 ? $"; the matrix still lacks {report.Missing.Count}" : string.Empty)})");
-            var skipped = report.Rows.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
+            Out.Log($"wrote {Path.Combine(layout.Artifacts, "compatibility", report.Matrix + ".md")} and .json ({report.Cells.Count} cells this run{(report.Missing.Count > 0 ? $"; the matrix still lacks {report.Missing.Count}" : string.Empty)})");
+            var skipped = report.Cells.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
             if (skipped > 0)
             {
                 Out.Log($"{skipped} cells skipped: they can write this machine's cgroup tree; {Isolation.HostWriteClassifier.OptIn} runs them (on a machine you can throw away)");
             }
 
-            var unknown = report.Rows.Count(r => r.Verdict.Signature == Signatures.SignatureCatalogue.Unknown);
+            var unknown = report.Cells.Count(r => r.Verdict.Signature == Signatures.SignatureCatalogue.Unknown);
             if (unknown > 0)
             {
                 Out.Error($"{unknown} failed cells match no known failure signature; see the table");
             }
 
-            var broken = report.Rows.Count(r => r.Verdict.Kind == VerdictKind.InfrastructureError);
+            var broken = report.Cells.Count(r => r.Verdict.Kind == VerdictKind.InfrastructureError);
             if (broken > 0)
             {
                 Out.Error($"{broken} cells hit infrastructure errors (after retries); their verdicts are not statements about systemd");

@@ -151,11 +151,14 @@ public sealed record ContainerSpec(
     /// </summary>
     public string Equivalent()
     {
-        var run = string.Join(' ', ["docker", "run", "-it", .. Flags().Select(Quote), Image, .. HandOverArguments().Select(Quote)]);
+        var run = string.Join(' ', ReproductionArguments().Select(Quote));
         return HandOverCgroup
             ? run + $"  # then, as root on the host: chown -R the container's cgroup directories (from /proc/PID/cgroup) to the uid that /proc/PID/uid_map maps root to, and touch {HandOverMarker} in the container"
             : run;
     }
+
+    /// <summary>The argv of <see cref="Equivalent"/>'s command: <c>docker run -it FLAGS IMAGE</c> and what follows the image.</summary>
+    public IReadOnlyList<string> ReproductionArguments() => ["docker", "run", "-it", .. Flags(), Image, .. HandOverArguments()];
 
     /// <summary>The arguments after the image: the wrapper script's remaining words and the systemd command.</summary>
     public IReadOnlyList<string> HandOverArguments(string systemd = "/lib/systemd/systemd") =>

@@ -108,7 +108,7 @@ public sealed class SandboxEngine : IEngineHost
                     HostCgroupProbe.DetectLocal(),
                     info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                     info.UsernsRemap,
-                    info.KernelVersion ?? version.KernelVersion ?? "unknown") { SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal() };
+                    info.KernelVersion ?? version.KernelVersion ?? "unknown") { ApiVersion = version.ApiVersion, SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal() };
                 if (identity.CgroupDriver != options.Profile.DriverOn(identity.CgroupMode, identity.SystemdInit) || identity.UsernsRemap != options.Profile.UsernsRemap)
                 {
                     throw new EngineStartException(

@@ -104,7 +104,7 @@ public sealed class VmEngine : IEngineHost
                 mode,
                 info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                 info.UsernsRemap,
-                info.KernelVersion ?? "unknown") { SystemdInit = true, Init = "systemd", Release = options.Release.Release, Accelerator = accelerator };
+                info.KernelVersion ?? "unknown") { ApiVersion = version.ApiVersion, SystemdInit = true, Init = "systemd", Release = options.Release.Release, Accelerator = accelerator };
 
             log($"VM {paths.Id} ready in {stopwatch.Elapsed.TotalSeconds:0} s: Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(mode)}, driver {info.CgroupDriver}, userns-remap {(info.UsernsRemap ? "on" : "off")}, {accelerator}");
             if (mode != options.CgroupMode)

@@ -82,6 +82,28 @@ public static class AxisNames
 
     public static string Of(VerdictKind value) => VerdictNames[value];
 
+    /// <summary>The spelling of any axis value.</summary>
+    public static string Of<T>(T value)
+        where T : struct, Enum => Table<T>()[value];
+
+    /// <summary>Whether <paramref name="type"/> is one of the axis enums spelled here.</summary>
+    public static bool IsAxis(Type type) => Tables.ContainsKey(type);
+
+    /// <summary>The spellings of an axis enum given as a type, in declaration order (for schemas).</summary>
+    public static IReadOnlyList<string> Names(Type type) => Tables[type];
+
+    private static readonly Dictionary<Type, IReadOnlyList<string>> Tables = new()
+    {
+        [typeof(CgroupnsMode)] = [.. CgroupnsNames.Values],
+        [typeof(CgroupMount)] = [.. MountNames.Values],
+        [typeof(Privilege)] = [.. PrivilegeNames.Values],
+        [typeof(Remedy)] = [.. RemedyNames.Values],
+        [typeof(CgroupDriver)] = [.. DriverNames.Values],
+        [typeof(HostCgroupMode)] = [.. CgroupModeNames.Values],
+        [typeof(HostKind)] = [.. HostKindNames.Values],
+        [typeof(VerdictKind)] = [.. VerdictNames.Values],
+    };
+
     public static IReadOnlyCollection<string> Names<T>()
         where T : struct, Enum => Table<T>().Values.ToList();
 

@@ -37,6 +37,9 @@ public sealed record HostIdentity(
     bool UsernsRemap,
     string KernelVersion)
 {
+    /// <summary>The Engine API version the engine reports as its own (its highest), e.g. <c>1.41</c>.</summary>
+    public string ApiVersion { get; init; } = string.Empty;
+
     /// <summary>Whether the host's PID 1 is systemd: the systemd cgroup driver needs it.</summary>
     public bool SystemdInit { get; init; }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SystemdMatrix.Model;
 
 public enum VerdictKind
@@ -80,6 +82,7 @@ public sealed record Verdict
     public static Verdict InfrastructureError(string message) => new() { Kind = VerdictKind.InfrastructureError, Message = message };
 
     /// <summary>The one line a table shows: the decisive log line, the engine message, or the reason.</summary>
+    [JsonIgnore]
     public string Summary => Kind switch
     {
         VerdictKind.Booted => (DecisiveLines.Count > 0 ? DecisiveLines[0] : SystemState ?? string.Empty)
@@ -89,6 +92,7 @@ public sealed record Verdict
     };
 
     /// <summary>The short label a table shows in the verdict column.</summary>
+    [JsonIgnore]
     public string Label => Kind switch
     {
         VerdictKind.Booted => $"booted ({SystemState}){(HostWrites.Count > 0 ? ", wrote the host's cgroup tree" : string.Empty)}",

@@ -1,4 +1,5 @@
 using SystemdMatrix.Model;
+using SystemdMatrix.Results;
 
 namespace SystemdMatrix.Reporting;
 
@@ -24,9 +25,9 @@ public static class VerdictComparison
 
     private static string Wrote(Verdict verdict) => verdict.HostWrites.Count > 0 ? $" wrote {string.Join(", ", verdict.HostWrites)}" : string.Empty;
 
-    public static (IReadOnlyList<VerdictFlip> Flips, IReadOnlyList<string> Missing, int Compared) Compare(IReadOnlyList<IReadOnlyList<ReportRow>> runs)
+    public static (IReadOnlyList<VerdictFlip> Flips, IReadOnlyList<string> Missing, int Compared) Compare(IReadOnlyList<IReadOnlyList<CellRecord>> runs)
     {
-        var byRun = runs.Select(rows => rows.GroupBy(r => r.CellId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)).ToList();
+        var byRun = runs.Select(rows => rows.GroupBy(r => r.Cell.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)).ToList();
         var all = byRun.SelectMany(r => r.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var missing = all.Where(id => byRun.Any(r => !r.ContainsKey(id))).ToList();
         var flips = all.Except(missing)

@@ -4,7 +4,7 @@ using SystemdMatrix.Images;
 using SystemdMatrix.Isolation;
 using SystemdMatrix.Matrix;
 using SystemdMatrix.Model;
-using SystemdMatrix.Reporting;
+using SystemdMatrix.Results;
 
 namespace SystemdMatrix.Runs;
 
@@ -35,13 +35,13 @@ public enum DecisionStage
 
 /// <summary>
 /// How one cell was decided: its verdict, the host it was decided for (null when its image was unavailable), and
-/// what the stage brings (the boot's outcome, or the earlier run's row).
+/// what the stage brings (the boot's outcome, or the earlier run's record).
 /// </summary>
 public sealed record CellDecision(Cell Cell, DecisionStage Stage, Verdict Verdict, HostIdentity? Host)
 {
     public CellOutcome? Outcome { get; init; }
 
-    public ReportRow? Earlier { get; init; }
+    public CellRecord? Earlier { get; init; }
 
     /// <summary>Whether the cell measured nothing here (not applicable or skipped): a boot test ignores it.</summary>
     public bool NotRun => Stage is DecisionStage.ImageUnavailable or DecisionStage.PredictedNotApplicable or DecisionStage.NotApplicableOnHost or DecisionStage.SkippedWithoutConsent;
@@ -69,7 +69,7 @@ public sealed class CellDecider(MatrixDefinition definition, bool allowHostWrite
         BootCells boot,
         Action<CellDecision> decided,
         CancellationToken cancellationToken,
-        Func<Cell, HostIdentity, ReportRow?>? earlier = null)
+        Func<Cell, HostIdentity, CellRecord?>? earlier = null)
     {
         foreach (var cell in cells.Where(c => !imageOf(c.Image).IsAvailable))
         {

@@ -6,6 +6,7 @@ using SystemdMatrix.Isolation;
 using SystemdMatrix.Matrix;
 using SystemdMatrix.Model;
 using SystemdMatrix.Reporting;
+using SystemdMatrix.Results;
 
 namespace SystemdMatrix.Runs;
 
@@ -102,7 +103,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             log($"resuming an interrupted run of {matrix.Name}{(selection.Length > 0 ? $" ({selection})" : string.Empty)}: {resumable} cells already decided");
         }
 
-        var rows = new ConcurrentBag<ReportRow>();
+        var rows = new ConcurrentBag<CellRecord>();
         var providers = new HostProviders(layout, cache);
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
@@ -133,7 +134,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             DateTimeOffset.UtcNow,
             matrix.Images.Where(images.ContainsKey).Select(name => images[name])
                 .Select(st => new ReportImage(st.Image.Name, st.Image.Tag, st.Facts?.SystemdVersion, st.State.ToString().ToLowerInvariant(), st.Reason)).ToList(),
-            latest.Select(r => r.Row).ToList())
+            latest.Select(r => r with { Log = null }).ToList())
         {
             Missing = missing,
         };
@@ -143,7 +144,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
         if (options.UpdateReadme)
         {
-            var skipped = latest.Count(r => r.Row.Verdict.Kind == VerdictKind.Skipped);
+            var skipped = latest.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
             if (missing.Count > 0)
             {
                 log($"README.md not updated: the {matrix.Name} table lacks {missing.Count} of its {everyCell.Count} cells (run the whole matrix once), e.g. {string.Join(", ", missing.Take(3))}");
@@ -159,7 +160,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             }
         }
 
-        return report with { Rows = rows.ToList() };
+        return report with { Cells = rows.ToList() };
     }
 
     /// <summary>Decides every cell of one host and daemon profile and records each decision as a row and a result.</summary>
@@ -172,7 +173,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         NamedMatrix matrix,
         IReadOnlyDictionary<string, ImageStatus> images,
         ResultStore results,
-        ConcurrentBag<ReportRow> rows,
+        ConcurrentBag<CellRecord> rows,
         MatrixRunOptions options,
         CancellationToken cancellationToken)
     {
@@ -195,7 +196,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 Record(decision, images[decision.Cell.Image], results, rows);
             },
             cancellationToken,
-            (cell, host) => results.Reusable(host.Key, cell.Id, images[cell.Image].Facts!.RecipeHash)?.Row).ConfigureAwait(false);
+            (cell, host) => results.Reusable(host.Key, cell.Id, images[cell.Image].Facts!.RecipeHash)).ConfigureAwait(false);
 
         if (decisions.FirstOrDefault(d => d.Stage == DecisionStage.PredictedNotApplicable) is { } ruledOut)
         {
@@ -208,31 +209,19 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
     }
 
     /// <summary>A decision as the table's row and the store's result (a reused cell keeps its earlier result).</summary>
-    private static void Record(CellDecision decision, ImageStatus image, ResultStore results, ConcurrentBag<ReportRow> rows)
+    private static void Record(CellDecision decision, ImageStatus image, ResultStore results, ConcurrentBag<CellRecord> rows)
     {
-        var cell = decision.Cell;
-        var facts = image.Facts;
-        switch (decision)
+        if (decision is { Stage: DecisionStage.Reused, Earlier: { } earlier })
         {
-            case { Stage: DecisionStage.Reused, Earlier: { } earlier }:
-                rows.Add(earlier with { Aliases = cell.Aliases });
-                break;
-            case { Stage: DecisionStage.Booted, Outcome: { } outcome }:
-                var booted = CompatibilityReport.Row(outcome, facts!.SystemdVersion);
-                rows.Add(booted);
-                results.Save(new CellResult(booted, facts.RecipeHash, outcome.DockerRunArguments, outcome.NormalisedLog));
-                break;
-            case { Host: null }:
-                var unavailable = CompatibilityReport.NotRun(cell, null, "any host", "any", decision.Verdict);
-                rows.Add(unavailable);
-                results.Save(new CellResult(unavailable, null, [], string.Empty));
-                break;
-            case { Host: { } host }:
-                var notRun = CompatibilityReport.NotRun(cell, facts!.SystemdVersion, host.Describe(), host.Key, decision.Verdict);
-                rows.Add(notRun);
-                results.Save(new CellResult(notRun, facts.RecipeHash, [], string.Empty));
-                break;
+            rows.Add(earlier with { Cell = earlier.Cell with { Aliases = decision.Cell.Aliases } });
+            return;
         }
+
+        var record = decision.Outcome is { } outcome
+            ? CellRecord.Booted(outcome, image.Facts)
+            : CellRecord.NotBooted(decision.Cell, image.Facts, decision.Host, decision.Stage, decision.Verdict);
+        rows.Add(record with { Log = null });
+        results.Save(record);
     }
 
     /// <summary>

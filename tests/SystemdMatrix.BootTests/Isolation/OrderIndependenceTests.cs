@@ -1,6 +1,7 @@
 using SystemdMatrix.Isolation;
 using SystemdMatrix.Model;
 using SystemdMatrix.Reporting;
+using SystemdMatrix.Results;
 using SystemdMatrix.Runs;
 
 namespace SystemdMatrix.BootTests.Isolation;
@@ -58,9 +59,9 @@ public sealed class OrderIndependenceTests
         var (alone, _) = await BootAsync(host, images, shuffled, parallelism: 1, cancellationToken);
 
         var (flips, missing, compared) = VerdictComparison.Compare([inOrder, alone]);
-        foreach (var row in inOrder.OrderBy(r => r.CellId, StringComparer.Ordinal))
+        foreach (var row in inOrder.OrderBy(r => r.Cell.Id, StringComparer.Ordinal))
         {
-            TestContext.Out.WriteLine($"{row.CellId}: {VerdictComparison.Essence(row.Verdict)}");
+            TestContext.Out.WriteLine($"{row.Cell.Id}: {VerdictComparison.Essence(row.Verdict)}");
         }
 
         Assert.That(missing, Is.Empty);
@@ -72,15 +73,15 @@ public sealed class OrderIndependenceTests
     }
 
     /// <summary>Boots the cells on a fresh engine of their host (a new sandbox engine, or a newly booted VM) and removes it.</summary>
-    private static async Task<(IReadOnlyList<ReportRow> Rows, HostIdentity Host)> BootAsync(HostSpec host, IReadOnlyList<SystemdMatrix.Images.ImageFacts> images, IReadOnlyList<Cell> cells, int parallelism, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<CellRecord> Rows, HostIdentity Host)> BootAsync(HostSpec host, IReadOnlyList<SystemdMatrix.Images.ImageFacts> images, IReadOnlyList<Cell> cells, int parallelism, CancellationToken cancellationToken)
     {
         await using var session = await BootEnvironment.NewSessionAsync(host, DaemonProfile.Default, images, "order test", cancellationToken);
-        var rows = new System.Collections.Concurrent.ConcurrentBag<ReportRow>();
+        var rows = new System.Collections.Concurrent.ConcurrentBag<CellRecord>();
         await Parallel.ForEachAsync(cells, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (cell, ct) =>
         {
             var outcome = await session.RunAsync(cell, ct);
             Assert.That(outcome.Verdict.Kind, Is.Not.EqualTo(VerdictKind.InfrastructureError), outcome.Verdict.Message);
-            rows.Add(CompatibilityReport.Row(outcome, null));
+            rows.Add(CellRecord.Booted(outcome, null));
         });
         return ([.. rows], session.Host);
     }

@@ -1,5 +1,7 @@
 using SystemdMatrix.Model;
 using SystemdMatrix.Reporting;
+using SystemdMatrix.Results;
+using SystemdMatrix.Tests.Results;
 
 namespace SystemdMatrix.Tests.Reporting;
 
@@ -10,17 +12,19 @@ public sealed class CompatibilityReportTests
         DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
         [new ReportImage("debian-bookworm", "t", "252", "cached", null), new ReportImage("ubuntu-24.04", "u", null, "unavailable", "no registry")],
         [
-            new ReportRow("debian-bookworm/default/k1", RunProfile.Default.WithCgroupMount(CgroupMount.ReadOnlyBind), ["seed#1"], "debian-bookworm", "252", "sandbox X", "hk", "default", "-v a:b:ro", "docker run", Verdict.Booted("running", [], ["Reached"]), 0.7, 1),
-            new ReportRow("debian-bookworm/default/k2", RunProfile.Default.WithCgroupns(CgroupnsMode.Private), [], "debian-bookworm", "252", "sandbox X", "hk", "default", "--cgroupns=private", "docker run", Verdict.Failed("cgroup-readonly", 255, ["Failed to create /docker/<id>/init.scope | x"]), 0.3, 1),
-            new ReportRow("ubuntu-24.04/default/k1", RunProfile.Default, [], "ubuntu-24.04", null, "any host", "any", "default", "", "", Verdict.NotApplicable("image unavailable"), 0, 0),
+            Records.Of("debian-bookworm/default/k1", Verdict.Booted("running", [], ["Reached"]), run: RunProfile.Default.WithCgroupMount(CgroupMount.ReadOnlyBind), aliases: ["seed#1"]),
+            Records.Of("debian-bookworm/default/k2", Verdict.Failed("cgroup-readonly", 255, ["Failed to create /docker/<id>/init.scope | x"]), run: RunProfile.Default.WithCgroupns(CgroupnsMode.Private)),
+            Records.Of("ubuntu-24.04/default/k1", Verdict.NotApplicable("image unavailable"), image: "ubuntu-24.04", systemd: null) with { Host = null },
         ]);
+
+    private static readonly string SandboxX = Records.Sandbox().Describe();
 
     [Test]
     public void Pivot_has_one_row_per_run_profile_and_one_column_per_image()
     {
         var md = Report.ToPivotMarkdown();
 
-        Assert.That(md, Does.Contain("#### daemon profile `default`: sandbox X"));
+        Assert.That(md, Does.Contain($"#### daemon profile `default`: {SandboxX}"));
         Assert.That(md, Does.Contain("| cgroupns | /sys/fs/cgroup | privilege | tmpfs | debian-bookworm (252) |"));
         Assert.That(md, Does.Contain("| default | `:ro` bind | none | on (seed#1) | **booted** |"));
         Assert.That(md, Does.Contain("| private | not mounted | none | on | `cgroup-readonly` |"));
@@ -31,12 +35,12 @@ public sealed class CompatibilityReportTests
     [Test]
     public void A_section_where_nothing_applies_is_one_line_with_the_reason()
     {
-        var rows = Enumerable.Range(0, 3).Select(i => new ReportRow(
-            $"img/systemd/k{i}", RunProfile.Default.WithTmpfs(i % 2 == 0), [], "img", "252", "sandbox Y", "hk2", "systemd", "f", "e", Verdict.NotApplicable("needs systemd"), 0, 0)).ToList();
+        var rows = Enumerable.Range(0, 3).Select(i => Records.Of(
+            $"img/systemd/k{i}", Verdict.NotApplicable("needs systemd"), run: RunProfile.Default.WithTmpfs(i % 2 == 0), image: "img", daemon: "systemd")).ToList();
 
-        var md = (Report with { Rows = rows }).ToPivotMarkdown();
+        var md = (Report with { Cells = rows }).ToPivotMarkdown();
 
-        Assert.That(md, Does.Contain("#### daemon profile `systemd`: sandbox Y\n\nAll 3 cells not applicable: needs systemd (3 cells)."));
+        Assert.That(md, Does.Contain($"#### daemon profile `systemd`: {SandboxX}\n\nAll 3 cells not applicable: needs systemd (3 cells)."));
         Assert.That(md, Does.Not.Contain("| cgroupns |"));
     }
 
@@ -73,17 +77,20 @@ public sealed class CompatibilityReportTests
     [Test]
     public void A_report_over_several_hosts_has_one_column_per_host()
     {
-        ReportRow Row(string host, string hostKey, Verdict verdict) => new(
-            $"{host}/img/default/k", RunProfile.Default.WithCgroupMount(CgroupMount.ReadOnlyBind), ["seed#1"], "img", "252", "VM", hostKey, "default", "f", "e", verdict, 1, 1);
+        CellRecord Row(string release, HostCgroupMode mode, string engine, Verdict verdict)
+        {
+            var spec = HostSpec.Vm(release, mode);
+            return Records.Of($"{spec.Name}/img/default/k", verdict, Records.Vm(release, engine, mode), RunProfile.Default.WithCgroupMount(CgroupMount.ReadOnlyBind), ["seed#1"], "img", hostSpec: spec);
+        }
 
         var report = Report with
         {
             Images = [new ReportImage("img", "t", "252", "cached", null)],
-            Rows =
+            Cells =
             [
-                Row("vm-bullseye-hybrid", "vm-bullseye_docker-20.10.5+dfsg1_hybrid_cgroupfs", Verdict.Booted("running", [], ["Reached"])),
-                Row("vm-bullseye-v2", "vm-bullseye_docker-20.10.5+dfsg1_v2_cgroupfs", Verdict.Failed("cgroup-readonly", 255, ["Failed"])),
-                Row("vm-forky-v1", "vm-forky_docker-28.5.2_v1_cgroupfs", Verdict.NotApplicable("systemd 258 removed cgroup v1")),
+                Row("forky", HostCgroupMode.V1, "28.5.2", Verdict.NotApplicable("systemd 258 removed cgroup v1")),
+                Row("bullseye", HostCgroupMode.V2, "20.10.5+dfsg1", Verdict.Failed("cgroup-readonly", 255, ["Failed"])),
+                Row("bullseye", HostCgroupMode.Hybrid, "20.10.5+dfsg1", Verdict.Booted("running", [], ["Reached"])),
             ],
         };
 

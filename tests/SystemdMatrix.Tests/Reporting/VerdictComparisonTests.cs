@@ -1,12 +1,13 @@
 using SystemdMatrix.Model;
 using SystemdMatrix.Reporting;
+using SystemdMatrix.Results;
+using SystemdMatrix.Tests.Results;
 
 namespace SystemdMatrix.Tests.Reporting;
 
 public sealed class VerdictComparisonTests
 {
-    private static ReportRow Row(string cellId, Verdict verdict) =>
-        new(cellId, RunProfile.Default, [], "debian-bookworm", "252", "sandbox", "hostkey", "default", string.Empty, string.Empty, verdict, 0.5, 1);
+    private static CellRecord Row(string cellId, Verdict verdict) => Records.Of(cellId, verdict);
 
     private static readonly Verdict Booted = Verdict.Booted("running", [], ["Reached target Multi-User System."]);
 
@@ -16,7 +17,7 @@ public sealed class VerdictComparisonTests
         var first = new[] { Row("a", Booted), Row("b", Verdict.Failed("cgroup-missing", 255, ["x"])), Row("c", Booted), Row("d", Booted), Row("only-first", Booted) };
         var second = new[]
         {
-            Row("a", Booted with { DecisiveLines = ["Reached target multi-user.target"] }) with { Seconds = 9 },
+            Row("a", Booted with { DecisiveLines = ["Reached target multi-user.target"] }) with { Timing = new CellTiming(9, 1) },
             Row("b", Verdict.Failed("cgroup-readonly", 255, ["x"])),
             Row("c", Booted with { HostWrites = ["+ /sys/fs/cgroup/init.scope"] }),
             Row("d", Verdict.Failed("cgroup-missing", 255, ["x"])),
@@ -41,8 +42,8 @@ public sealed class VerdictComparisonTests
 
             var read = CompatibilityReport.Load(file);
 
-            Assert.That(read.Rows.Single().Verdict.HostWrites, Is.EqualTo(new[] { "+ /sys/fs/cgroup/init.scope" }));
-            Assert.That(VerdictComparison.Compare([report.Rows, read.Rows]).Flips, Is.Empty);
+            Assert.That(read.Cells.Single().Verdict.HostWrites, Is.EqualTo(new[] { "+ /sys/fs/cgroup/init.scope" }));
+            Assert.That(VerdictComparison.Compare([report.Cells, read.Cells]).Flips, Is.Empty);
             File.WriteAllText(file, "{}");
             Assert.That(() => CompatibilityReport.Load(file), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(file));
         }

@@ -1,24 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using SystemdMatrix.Reporting;
+using SystemdMatrix.Runs;
 
-namespace SystemdMatrix.Runs;
-
-/// <summary>One cell's result as stored under <c>artifacts/results/</c>: the table row plus what reproduces it.</summary>
-public sealed record CellResult(
-    ReportRow Row,
-    string? RecipeHash,
-    IReadOnlyList<string> DockerRun,
-    string Log)
-{
-    /// <summary>When the cell was decided; a resumed run reuses only what was decided since it began.</summary>
-    public DateTimeOffset DecidedAt { get; init; } = DateTimeOffset.UtcNow;
-}
+namespace SystemdMatrix.Results;
 
 /// <summary>
-/// <c>artifacts/results/</c>: one JSON file per host identity and cell, written as soon as the cell is decided, and
+/// <c>artifacts/results/</c>: one JSON file (a <see cref="CellRecord"/>) per host identity and cell, written as soon as the cell is decided, and
 /// kept across runs of any matrix: a new result for the same host and cell replaces the old one, nothing else does.
 /// <c>runs/</c> beside them says, per matrix and selection, when its last run began and whether it finished. A run
 /// of the same matrix and selection that finds an unfinished one resumes it: cells decided since it began, on the same
@@ -27,14 +15,9 @@ public sealed record CellResult(
 /// </summary>
 public sealed class ResultStore(string folder)
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+    private static JsonSerializerOptions Options => ResultJson.Options;
 
-    private Dictionary<(string HostKey, string CellId), CellResult> _reusable = [];
+    private Dictionary<(string HostKey, string CellId), CellRecord> _reusable = [];
     private RunState? _state;
 
     public string Folder { get; } = folder;
@@ -59,20 +42,20 @@ public sealed class ResultStore(string folder)
         var wanted = cellIds.ToHashSet(StringComparer.Ordinal);
         _reusable = resume
             // Only booted cells are worth keeping: a cell not run (not applicable, skipped) is decided again at no cost.
-            ? LoadAll().Where(r => r.Value.DecidedAt >= _state.StartedAt && r.Value.Row.Attempts > 0 && wanted.Contains(r.Key.CellId)).ToDictionary(r => r.Key, r => r.Value)
+            ? LoadAll().Where(r => r.Value.DecidedAt >= _state.StartedAt && r.Value.Stage == DecisionStage.Booted && wanted.Contains(r.Key.CellId)).ToDictionary(r => r.Key, r => r.Value)
             : [];
         WriteState(_state);
         return _reusable.Select(r => r.Key.CellId).Distinct().Count();
     }
 
     /// <summary>An earlier result for this cell on this host with this image recipe, if the run is resuming.</summary>
-    public CellResult? Reusable(string hostKey, string cellId, string? recipeHash) =>
-        _reusable.TryGetValue((hostKey, cellId), out var result) && result.RecipeHash == recipeHash ? result : null;
+    public CellRecord? Reusable(string hostKey, string cellId, string? recipeHash) =>
+        _reusable.TryGetValue((hostKey, cellId), out var result) && result.Image.RecipeHash == recipeHash ? result : null;
 
-    public void Save(CellResult result)
+    public void Save(CellRecord result)
     {
         Directory.CreateDirectory(Folder);
-        var file = Path.Combine(Folder, FileName(result.Row.HostKey, result.Row.CellId));
+        var file = Path.Combine(Folder, FileName(HostKey(result), result.Cell.Id));
         var temp = file + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(result, Options));
         File.Move(temp, file, overwrite: true);
@@ -88,14 +71,17 @@ public sealed class ResultStore(string folder)
     /// The newest result of each of these cells, on whichever host identity it was decided, and the cells that have
     /// none yet: what a matrix's table is made of.
     /// </summary>
-    public (IReadOnlyList<CellResult> Results, IReadOnlyList<string> Missing) Latest(IReadOnlyCollection<string> cellIds)
+    public (IReadOnlyList<CellRecord> Results, IReadOnlyList<string> Missing) Latest(IReadOnlyCollection<string> cellIds)
     {
-        var byCell = LoadAll().Values.GroupBy(r => r.Row.CellId, StringComparer.Ordinal)
+        var byCell = LoadAll().Values.GroupBy(r => r.Cell.Id, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.DecidedAt).First(), StringComparer.Ordinal);
         var results = cellIds.Where(byCell.ContainsKey).Select(id => byCell[id]).ToList();
         var missing = cellIds.Where(id => !byCell.ContainsKey(id)).ToList();
         return (results, missing);
     }
+
+    /// <summary>What keys a result besides its cell: the measured host's key, or <c>unmeasured</c> for a cell decided without a host.</summary>
+    public static string HostKey(CellRecord result) => result.Host?.Key ?? "unmeasured";
 
     public static string FileName(string hostKey, string cellId) => $"{hostKey}__{cellId.Replace("/", "__", StringComparison.Ordinal)}.json";
 
@@ -103,9 +89,9 @@ public sealed class ResultStore(string folder)
     public static string SelectionKey(string selection) =>
         selection.Length == 0 ? "all" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(selection)))[..12];
 
-    private Dictionary<(string HostKey, string CellId), CellResult> LoadAll()
+    private Dictionary<(string HostKey, string CellId), CellRecord> LoadAll()
     {
-        var results = new Dictionary<(string HostKey, string CellId), CellResult>();
+        var results = new Dictionary<(string HostKey, string CellId), CellRecord>();
         var unreadable = new List<string>();
         if (!Directory.Exists(Folder))
         {
@@ -117,10 +103,11 @@ public sealed class ResultStore(string folder)
         {
             try
             {
-                // JSON of another shape ({} or a hand edit) deserialises with missing parts: not a result either.
-                if (JsonSerializer.Deserialize<CellResult>(File.ReadAllText(file), Options) is { Row: { CellId: not null, HostKey: not null, Verdict: not null } } result)
+                // Another schema version, or JSON of another shape ({} or a hand edit): not a result of this version.
+                var result = JsonSerializer.Deserialize<CellRecord>(File.ReadAllText(file), Options);
+                if (result is { SchemaVersion: CellRecord.CurrentSchemaVersion })
                 {
-                    results[(result.Row.HostKey, result.Row.CellId)] = result;
+                    results[(HostKey(result), result.Cell.Id)] = result;
                 }
                 else
                 {
@@ -129,7 +116,7 @@ public sealed class ResultStore(string folder)
             }
             catch (JsonException)
             {
-                // A file cut short by an interruption: that cell is simply run again.
+                // A file cut short by an interruption, or of an earlier schema: that cell is simply run again.
                 unreadable.Add(file);
             }
         }

@@ -1,8 +1,7 @@
 using SystemdMatrix.Model;
-using SystemdMatrix.Reporting;
-using SystemdMatrix.Runs;
+using SystemdMatrix.Results;
 
-namespace SystemdMatrix.Tests.Reporting;
+namespace SystemdMatrix.Tests.Results;
 
 public sealed class ResultStoreTests
 {
@@ -20,11 +19,12 @@ public sealed class ResultStoreTests
         }
     }
 
-    private static ReportRow Row(string cellId, Verdict verdict, string hostKey = "hostkey") =>
-        new(cellId, RunProfile.Default, ["seed#1"], "debian-bookworm", "252", "sandbox Docker", hostKey, "default", "--tmpfs /run", "docker run -it img", verdict, 0.5, 1);
+    private static readonly HostIdentity Host = Records.Sandbox();
 
-    private static CellResult Result(string cellId, Verdict verdict, string hostKey = "hostkey", string recipe = "recipe1") =>
-        new(Row(cellId, verdict, hostKey), recipe, ["run"], "log");
+    private static readonly string HostKey = Host.Key;
+
+    private static CellRecord Result(string cellId, Verdict verdict, HostIdentity? host = null, string recipe = "recipe1") =>
+        Records.Of(cellId, verdict, host ?? Host, aliases: ["seed#1"], recipe: recipe);
 
     private static readonly string[] Cells = ["a/default/x", "a/default/y", "a/default/z"];
 
@@ -39,11 +39,11 @@ public sealed class ResultStoreTests
         // Interrupted: no Complete(). The next run of the same matrix picks the results up.
         var second = new ResultStore(_folder);
         Assert.That(second.Begin("smoke", string.Empty, Cells, fresh: false), Is.EqualTo(2));
-        var reused = second.Reusable("hostkey", "a/default/x", "recipe1");
-        Assert.That(reused?.Row.Verdict.Kind, Is.EqualTo(VerdictKind.Booted));
-        Assert.That(reused!.Row.Verdict.DecisiveLines, Is.EqualTo(new[] { "Reached target Multi-User System." }));
-        Assert.That(second.Reusable("hostkey", "a/default/x", "recipe2"), Is.Null, "a rebuilt image invalidates the result");
-        Assert.That(second.Reusable("otherhost", "a/default/x", "recipe1"), Is.Null);
+        var reused = second.Reusable(HostKey, "a/default/x", "recipe1");
+        Assert.That(reused?.Verdict.Kind, Is.EqualTo(VerdictKind.Booted));
+        Assert.That(reused!.Verdict.DecisiveLines, Is.EqualTo(new[] { "Reached target Multi-User System." }));
+        Assert.That(second.Reusable(HostKey, "a/default/x", "recipe2"), Is.Null, "a rebuilt image invalidates the result");
+        Assert.That(second.Reusable(Records.Sandbox("28.5.2").Key, "a/default/x", "recipe1"), Is.Null);
 
         second.Complete();
         Assert.That(new ResultStore(_folder).Begin("smoke", string.Empty, Cells, fresh: false), Is.Zero, "a finished run is not resumed");
@@ -60,7 +60,7 @@ public sealed class ResultStoreTests
         Assert.That(new ResultStore(_folder).Begin("full", string.Empty, Cells, fresh: false), Is.Zero);
         Assert.That(new ResultStore(_folder).Begin("smoke", string.Empty, Cells, fresh: true), Is.Zero);
         var (results, missing) = new ResultStore(_folder).Latest(Cells);
-        Assert.That(results.Select(r => r.Row.CellId), Is.EqualTo(new[] { "a/default/x" }), "no run deletes another's results");
+        Assert.That(results.Select(r => r.Cell.Id), Is.EqualTo(new[] { "a/default/x" }), "no run deletes another's results");
         Assert.That(missing, Is.EqualTo(new[] { "a/default/y", "a/default/z" }));
     }
 
@@ -80,8 +80,8 @@ public sealed class ResultStoreTests
         // The whole matrix resumes and reuses both: what it decided itself and what was decided since it began.
         var again = new ResultStore(_folder);
         Assert.That(again.Begin("smoke", string.Empty, Cells, fresh: false), Is.EqualTo(2));
-        Assert.That(again.Reusable("hostkey", "a/default/x", "recipe1"), Is.Not.Null);
-        Assert.That(again.Reusable("hostkey", "a/default/y", "recipe1"), Is.Not.Null);
+        Assert.That(again.Reusable(HostKey, "a/default/x", "recipe1"), Is.Not.Null);
+        Assert.That(again.Reusable(HostKey, "a/default/y", "recipe1"), Is.Not.Null);
     }
 
     [Test]
@@ -89,11 +89,11 @@ public sealed class ResultStoreTests
     {
         var store = new ResultStore(_folder);
         store.Begin("smoke", string.Empty, Cells, fresh: false);
-        store.Save(Result("a/default/x", Verdict.Failed("cgroup-readonly", 255, ["Failed"]), "old-engine") with { DecidedAt = DateTimeOffset.UtcNow.AddDays(-1) });
-        store.Save(Result("a/default/x", Verdict.Booted("running", [], ["Reached target Multi-User System."]), "new-engine"));
+        store.Save(Result("a/default/x", Verdict.Failed("cgroup-readonly", 255, ["Failed"]), Records.Sandbox("20.10.5")) with { DecidedAt = DateTimeOffset.UtcNow.AddDays(-1) });
+        store.Save(Result("a/default/x", Verdict.Booted("running", [], ["Reached target Multi-User System."]), Records.Sandbox("28.5.2")));
 
         var (results, _) = store.Latest(Cells);
-        Assert.That(results.Single().Row.HostKey, Is.EqualTo("new-engine"));
+        Assert.That(results.Single().Host!.EngineVersion, Is.EqualTo("28.5.2"));
     }
 
     [Test]
@@ -102,12 +102,14 @@ public sealed class ResultStoreTests
         var store = new ResultStore(_folder);
         store.Begin("smoke", string.Empty, Cells, fresh: false);
         store.Save(Result("a/default/x", Verdict.Booted("running", [], ["Reached target Multi-User System."])));
-        File.WriteAllText(Path.Combine(_folder, ResultStore.FileName("hostkey", "a/default/y")), "{}");
-        File.WriteAllText(Path.Combine(_folder, ResultStore.FileName("hostkey", "a/default/z")), "{\"row\": {\"cellId\": ");
+        File.WriteAllText(Path.Combine(_folder, ResultStore.FileName(HostKey, "a/default/y")), "{}");
+        File.WriteAllText(Path.Combine(_folder, ResultStore.FileName(HostKey, "a/default/z")), "{\"row\": {\"cellId\": ");
+        // A result of schema version 1 (the untyped row of earlier releases): decided again, not misread.
+        File.WriteAllText(Path.Combine(_folder, ResultStore.FileName(HostKey, "a/default/w")), """{"row": {"cellId": "a/default/w", "hostKey": "k", "verdict": {"kind": "booted"}, "attempts": 1}, "recipeHash": "recipe1", "dockerRun": [], "log": ""}""");
 
         var again = new ResultStore(_folder);
         Assert.That(again.Begin("smoke", string.Empty, Cells, fresh: false), Is.EqualTo(1));
-        Assert.That(again.Unreadable.Select(Path.GetFileName), Is.EquivalentTo(new[] { ResultStore.FileName("hostkey", "a/default/y"), ResultStore.FileName("hostkey", "a/default/z") }));
-        Assert.That(again.Reusable("hostkey", "a/default/y", "recipe1"), Is.Null);
+        Assert.That(again.Unreadable.Select(Path.GetFileName), Is.EquivalentTo(new[] { ResultStore.FileName(HostKey, "a/default/y"), ResultStore.FileName(HostKey, "a/default/z"), ResultStore.FileName(HostKey, "a/default/w") }));
+        Assert.That(again.Reusable(HostKey, "a/default/y", "recipe1"), Is.Null);
     }
 }
