@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
@@ -34,7 +33,10 @@ public sealed record CellRunnerOptions
 }
 
 /// <summary>
-/// Boots one cell on one engine through Testcontainers and decides its verdict. The container is created with the
+/// Boots one cell on one engine through Testcontainers (and the Docker.DotNet client beneath it, for the wait and
+/// inspections it does not expose) and sequences its verdict: what the container gets is
+/// <see cref="ContainerSpec.ApplyTo"/>'s, what its end means is <see cref="VerdictClassifier"/>'s, and the throwaway
+/// helper containers (the remapped-mount probe, the cgroup hand-over) are <see cref="CellHelpers"/>'. The container is created with the
 /// cell's HostConfig, a TTY and systemd's stop signal; readiness is the console's multi-user line (pushed by
 /// <see cref="BootConsole"/>) racing the engine's wait-for-exit, so a failing cell is decided the moment it exits.
 /// </summary>
@@ -47,7 +49,8 @@ public sealed class CellRunner : IDisposable
     private readonly HostIdentity _host;
     private readonly CellRunnerOptions _options;
     private readonly DockerClient _client;
-    private readonly SignatureCatalogue _catalogue;
+    private readonly VerdictClassifier _classifier;
+    private readonly CellHelpers _helpers;
 
     /// <summary>Retries a boot that ended in an infrastructure error (never one systemd decided); built once, shared by every cell.</summary>
     private readonly ResiliencePipeline<BootResult> _retry;
@@ -65,7 +68,8 @@ public sealed class CellRunner : IDisposable
         _host = host;
         _options = options ?? new CellRunnerOptions();
         _client = endpoint.CreateClient();
-        _catalogue = _options.Catalogue;
+        _classifier = new VerdictClassifier(_options.Catalogue);
+        _helpers = new CellHelpers(endpoint);
         _retry = new ResiliencePipelineBuilder<BootResult>()
             .AddRetry(new RetryStrategyOptions<BootResult>
             {
@@ -116,7 +120,7 @@ public sealed class CellRunner : IDisposable
         var observations = new List<string>();
         if (cell.Daemon.UsernsRemap)
         {
-            observations.AddRange(await ProbeCgroupMountAsync(spec, labels, cancellationToken).ConfigureAwait(false));
+            observations.AddRange(await _helpers.ProbeCgroupMountAsync(spec, cancellationToken).ConfigureAwait(false));
         }
 
         var systemd = spec.HandOverCgroup ? await ImageCommandAsync(spec.Image, cancellationToken).ConfigureAwait(false) : [];
@@ -126,7 +130,7 @@ public sealed class CellRunner : IDisposable
             .WithImagePullPolicy(PullPolicy.Never)
             .WithLogger(NullLogger.Instance)
             .WithOutputConsumer(console)
-            .WithCreateParameterModifier(parameters => Apply(spec, systemd, parameters));
+            .WithCreateParameterModifier(parameters => spec.ApplyTo(parameters, systemd));
         foreach (var (key, value) in labels)
         {
             builder = builder.WithLabel(key, value);
@@ -145,13 +149,12 @@ public sealed class CellRunner : IDisposable
             }
             catch (DockerApiException ex)
             {
-                var refusal = Refusal(ex, console);
-                return refusal with { Verdict = refusal.Verdict with { Observations = observations } };
+                return new BootResult(VerdictClassifier.Refusal(ex) with { Observations = observations }, BootLog.Normalise(console.Captured));
             }
 
             if (spec.HandOverCgroup)
             {
-                observations.AddRange(await HandOverCgroupAsync(container, spec, labels, cancellationToken).ConfigureAwait(false));
+                observations.AddRange(await HandOverCgroupAsync(container, spec, cancellationToken).ConfigureAwait(false));
             }
 
             var result = await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
@@ -190,12 +193,11 @@ public sealed class CellRunner : IDisposable
             {
                 var exit = await exited.ConfigureAwait(false);
                 var log = await FullLogAsync(container, console).ConfigureAwait(false);
-                return new BootResult(Classify(log, exit.StatusCode), log);
+                return new BootResult(_classifier.Exited(log, exit.StatusCode), log);
             }
 
             var hungLog = await FullLogAsync(container, console).ConfigureAwait(false);
-            var lastLines = hungLog.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3).ToList();
-            return new BootResult(Verdict.Failed(SignatureCatalogue.Hung, exitCode: null, lastLines), hungLog);
+            return new BootResult(VerdictClassifier.Hung(hungLog), hungLog);
         }
         finally
         {
@@ -220,23 +222,19 @@ public sealed class CellRunner : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             var log = await FullLogAsync(container, console).ConfigureAwait(false);
-            return new BootResult(Verdict.Failed(SignatureCatalogue.Hung, null, ["systemctl is-system-running --wait did not answer"]), log);
+            return new BootResult(VerdictClassifier.NeverSettled(), log);
         }
         catch (DockerApiException) when (exited.IsCompleted)
         {
             var log = await FullLogAsync(container, console).ConfigureAwait(false);
-            return new BootResult(Classify(log, (await exited.ConfigureAwait(false)).StatusCode), log);
+            return new BootResult(_classifier.Exited(log, (await exited.ConfigureAwait(false)).StatusCode), log);
         }
 
         var systemState = state.Stdout.Trim();
         var fullLog = await FullLogAsync(container, console).ConfigureAwait(false);
         if (systemState is not ("running" or "degraded"))
         {
-            var lines = BootLog.Lines(state.Stdout + "\n" + state.Stderr);
-            var match = _catalogue.Classify(lines);
-            return new BootResult(
-                Verdict.Failed(match?.Signature.Id ?? SignatureCatalogue.Unknown, exitCode: null, match?.Lines ?? lines.Take(3).ToList()),
-                fullLog);
+            return new BootResult(_classifier.NotRunning(state.Stdout, state.Stderr), fullLog);
         }
 
         var failedUnits = Array.Empty<string>();
@@ -250,15 +248,6 @@ public sealed class CellRunner : IDisposable
 
         var reached = fullLog.Split('\n').Where(BootLog.IsMultiUserReached).Take(1).ToList();
         return new BootResult(Verdict.Booted(systemState, failedUnits, reached), fullLog);
-    }
-
-    private Verdict Classify(string normalisedLog, long exitCode)
-    {
-        var lines = normalisedLog.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var match = _catalogue.Classify(lines);
-        return match is null
-            ? Verdict.Failed(SignatureCatalogue.Unknown, exitCode, lines.TakeLast(3).ToList())
-            : Verdict.Failed(match.Signature.Id, exitCode, match.Lines);
     }
 
     /// <summary>The engine's log of the container is complete even where the attach stream lagged behind the exit.</summary>
@@ -276,63 +265,6 @@ public sealed class CellRunner : IDisposable
         }
     }
 
-    /// <summary>
-    /// The engine said no. A refusal of the configuration (runtime or validation error) is a verdict; an engine that
-    /// lost the image or broke is an infrastructure error, to be retried.
-    /// </summary>
-    private static BootResult Refusal(DockerApiException ex, BootConsole console)
-    {
-        var message = EngineMessage(ex);
-        var infrastructure = ex.StatusCode == System.Net.HttpStatusCode.NotFound
-                             || message.Contains("No such image", StringComparison.OrdinalIgnoreCase)
-                             || message.Contains("connection refused", StringComparison.OrdinalIgnoreCase);
-        var verdict = infrastructure ? Verdict.InfrastructureError(message) : Verdict.EngineRefused(message);
-        return new BootResult(verdict, BootLog.Normalise(console.Captured));
-    }
-
-    internal static string EngineMessage(DockerApiException ex)
-    {
-        var body = ex.ResponseBody ?? ex.Message;
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.TryGetProperty("message", out var message) && message.GetString() is { } text)
-            {
-                return BootLog.NormaliseLine(text.Trim());
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return BootLog.NormaliseLine(body.Trim());
-    }
-
-    private static void Apply(ContainerSpec spec, IReadOnlyList<string> systemd, CreateContainerParameters parameters)
-    {
-        parameters.Tty = true;
-        if (spec.HandOverCgroup)
-        {
-            parameters.Entrypoint = [ContainerSpec.HandOverEntrypoint[0]];
-            parameters.Cmd = [.. ContainerSpec.HandOverEntrypoint.Skip(1), .. systemd];
-        }
-
-        parameters.OpenStdin = true;
-        parameters.StopSignal = ContainerSpec.StopSignal;
-        var host = parameters.HostConfig ??= new HostConfig();
-        host.NetworkMode = "none";
-        host.CgroupnsMode = spec.CgroupnsMode ?? string.Empty;
-        host.Binds = spec.Binds.Where(b => !b.SubmountsWritable).Select(b => $"{b.Source}:{b.Target}:{(b.ReadOnly ? "ro" : "rw")}").ToList();
-        host.Mounts = spec.Binds.Where(b => b.SubmountsWritable)
-            .Select(b => new Mount { Type = "bind", Source = b.Source, Target = b.Target, ReadOnly = b.ReadOnly, BindOptions = new BindOptions { ReadOnlyNonRecursive = true } })
-            .ToList();
-        host.Tmpfs = spec.TmpfsPaths.ToDictionary(p => p, _ => string.Empty);
-        host.Privileged = spec.Privileged;
-        host.CapAdd = spec.CapAdd.ToList();
-        host.SecurityOpt = spec.SecurityOpt.ToList();
-        host.UsernsMode = spec.UsernsMode ?? string.Empty;
-    }
-
     /// <summary>The image's own command (systemd's path differs between distributions).</summary>
     private async Task<IReadOnlyList<string>> ImageCommandAsync(string image, CancellationToken cancellationToken)
     {
@@ -340,51 +272,11 @@ public sealed class CellRunner : IDisposable
         return inspected.Config?.Cmd is { Count: > 0 } cmd ? cmd.ToList() : ["/lib/systemd/systemd"];
     }
 
-    /// <summary>
-    /// Boots a throwaway container with the cell's flags whose only job is to describe the cgroup mounts from inside:
-    /// on a remapping daemon this is where "writable, but owned by the real root" shows.
-    /// </summary>
-    private async Task<IReadOnlyList<string>> ProbeCgroupMountAsync(ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
-    {
-        var probe = spec with { HandOverCgroup = false };
-        var args = new List<string> { "run", "--rm", "--network", "none", "--label", $"{CellLabel}=probe" };
-        args.AddRange(probe.Flags());
-        args.AddRange(["--entrypoint", "/bin/sh", spec.Image, "-c", CgroupScripts.Probe]);
-        var result = await new DockerCli(_endpoint).RunAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.Succeeded
-            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => "inside: " + l).ToList()
-            : [$"inside: the probe could not run ({BootLog.NormaliseLine(result.Tail(1))})"];
-    }
-
-    /// <summary>
-    /// The chown-cgroup remedy: a helper container in the host's namespaces gives the cell's cgroup directories to
-    /// its remapped root, then the waiting entrypoint is told to exec systemd.
-    /// </summary>
-    private async Task<IReadOnlyList<string>> HandOverCgroupAsync(IContainer container, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    /// <summary>The chown-cgroup remedy: the helper hands the cell's cgroup over, then the waiting entrypoint is told to exec systemd.</summary>
+    private async Task<IReadOnlyList<string>> HandOverCgroupAsync(IContainer container, ContainerSpec spec, CancellationToken cancellationToken)
     {
         var inspected = await _client.Containers.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
-        var pid = inspected.State?.Pid ?? 0;
-        if (pid <= 0)
-        {
-            return ["handover: the container was not running"];
-        }
-
-        var cli = new DockerCli(_endpoint);
-        var helper = await cli.RunAsync(
-            [
-                "run", "--rm", "--network", "none", "--label", $"{CellLabel}=handover",
-                "--userns=host", "--pid=host", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-                "--entrypoint", "/bin/sh", spec.Image, "-c", CgroupScripts.HandOver, "handover", pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ],
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        var lines = helper.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => "handover: " + BootLog.NormaliseLine(l))
-            .ToList();
-        if (!helper.Succeeded)
-        {
-            lines.Add($"handover: the helper failed ({BootLog.NormaliseLine(helper.Tail(1))})");
-        }
-
+        var lines = await _helpers.HandOverCgroupAsync(spec, inspected.State?.Pid ?? 0, cancellationToken).ConfigureAwait(false);
         await container.ExecAsync(["touch", ContainerSpec.HandOverMarker], cancellationToken).ConfigureAwait(false);
         return lines;
     }

@@ -1,3 +1,4 @@
+using Docker.DotNet.Models;
 using SystemdMatrix.Model;
 
 namespace SystemdMatrix.Boot;
@@ -127,6 +128,36 @@ public sealed record ContainerSpec(
         }
 
         return flags;
+    }
+
+    /// <summary>
+    /// The same configuration as <see cref="Flags"/>, as Engine API create parameters (what the harness sends), plus a
+    /// TTY, open stdin, systemd's stop signal and no network; <paramref name="systemd"/> is the image's own command,
+    /// which the chown-cgroup remedy's waiting entrypoint runs once the cgroup is handed over.
+    /// </summary>
+    public void ApplyTo(CreateContainerParameters parameters, IReadOnlyList<string> systemd)
+    {
+        parameters.Tty = true;
+        if (HandOverCgroup)
+        {
+            parameters.Entrypoint = [HandOverEntrypoint[0]];
+            parameters.Cmd = [.. HandOverEntrypoint.Skip(1), .. systemd];
+        }
+
+        parameters.OpenStdin = true;
+        parameters.StopSignal = StopSignal;
+        var host = parameters.HostConfig ??= new HostConfig();
+        host.NetworkMode = "none";
+        host.CgroupnsMode = CgroupnsMode ?? string.Empty;
+        host.Binds = Binds.Where(b => !b.SubmountsWritable).Select(b => $"{b.Source}:{b.Target}:{(b.ReadOnly ? "ro" : "rw")}").ToList();
+        host.Mounts = Binds.Where(b => b.SubmountsWritable)
+            .Select(b => new Mount { Type = "bind", Source = b.Source, Target = b.Target, ReadOnly = b.ReadOnly, BindOptions = new BindOptions { ReadOnlyNonRecursive = true } })
+            .ToList();
+        host.Tmpfs = TmpfsPaths.ToDictionary(p => p, _ => string.Empty);
+        host.Privileged = Privileged;
+        host.CapAdd = CapAdd.ToList();
+        host.SecurityOpt = SecurityOpt.ToList();
+        host.UsernsMode = UsernsMode ?? string.Empty;
     }
 
     /// <summary>The full argument list for a detached <c>docker run</c> with a TTY, no network and the given labels.</summary>

@@ -72,3 +72,69 @@ public sealed class ContainerSpecTests
         Assert.That(spec.Equivalent(), Is.EqualTo("docker run -it --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw img"));
     }
 }
+
+/// <summary>The create parameters the harness sends say what the <c>docker run</c> flags it publishes say.</summary>
+public sealed class ContainerSpecApiTests
+{
+    private static IEnumerable<RunProfile> EveryRunProfile() =>
+        from cgroupns in Enum.GetValues<CgroupnsMode>()
+        from mount in Enum.GetValues<CgroupMount>()
+        from privilege in Enum.GetValues<Privilege>()
+        from tmpfs in new[] { true, false }
+        from remedy in Enum.GetValues<Remedy>()
+        select new RunProfile(cgroupns, mount, privilege, tmpfs, remedy);
+
+    [TestCaseSource(nameof(EveryRunProfile))]
+    public void Api_parameters_and_flags_agree(RunProfile run)
+    {
+        var spec = ContainerSpec.For("img", run);
+        var parameters = new Docker.DotNet.Models.CreateContainerParameters();
+        spec.ApplyTo(parameters, ["/lib/systemd/systemd"]);
+        var host = parameters.HostConfig!;
+
+        // Read the flags back one by one; every flag must find its parameter, and nothing may be left over.
+        var flags = new Queue<string>(spec.Flags());
+        var binds = new List<string>();
+        var tmpfs = new List<string>();
+        var caps = new List<string>();
+        var options = new List<string>();
+        var mounts = 0;
+        while (flags.TryDequeue(out var flag))
+        {
+            switch (flag)
+            {
+                case var f when f.StartsWith("--cgroupns=", StringComparison.Ordinal):
+                    Assert.That(host.CgroupnsMode, Is.EqualTo(f["--cgroupns=".Length..]));
+                    break;
+                case var f when f.StartsWith("--userns=", StringComparison.Ordinal):
+                    Assert.That(host.UsernsMode, Is.EqualTo(f["--userns=".Length..]));
+                    break;
+                case "--tmpfs": tmpfs.Add(flags.Dequeue()); break;
+                case "-v": binds.Add(flags.Dequeue()); break;
+                case "--cap-add": caps.Add(flags.Dequeue()); break;
+                case "--security-opt": options.Add(flags.Dequeue()); break;
+                case "--privileged": Assert.That(host.Privileged, Is.True); break;
+                case "--mount":
+                    var mount = host.Mounts!.Single();
+                    Assert.That(flags.Dequeue(), Is.EqualTo($"type=bind,source={mount.Source},target={mount.Target},readonly,bind-recursive=writable"));
+                    Assert.That(mount.ReadOnly == true && mount.BindOptions?.ReadOnlyNonRecursive == true, Is.True, "read-only, submounts writable");
+                    mounts++;
+                    break;
+                case "--entrypoint":
+                    Assert.That(parameters.Entrypoint, Is.EqualTo(new[] { flags.Dequeue() }));
+                    Assert.That(parameters.Cmd![^1], Is.EqualTo("/lib/systemd/systemd"), "the waiting entrypoint runs the image's systemd");
+                    break;
+                default: Assert.Fail($"flag {flag} has no parameter check"); break;
+            }
+        }
+
+        Assert.That(host.Binds, Is.EqualTo(binds));
+        Assert.That(host.Tmpfs!.Keys, Is.EquivalentTo(tmpfs));
+        Assert.That(host.CapAdd, Is.EqualTo(caps));
+        Assert.That(host.SecurityOpt, Is.EqualTo(options));
+        Assert.That(host.Mounts, Has.Count.EqualTo(mounts));
+        Assert.That(host.Privileged, Is.EqualTo(run.Privilege == Privilege.Privileged));
+        Assert.That(host.CgroupnsMode, Is.EqualTo(spec.CgroupnsMode ?? string.Empty), "no flag: the engine's default");
+        Assert.That((parameters.Tty, parameters.OpenStdin, parameters.StopSignal, host.NetworkMode), Is.EqualTo((true, true, ContainerSpec.StopSignal, "none")));
+    }
+}
