@@ -7,5 +7,15 @@ internal static class Repo
 {
     public static RepositoryLayout Layout { get; } = RepositoryLayout.Discover(TestContext.CurrentContext.TestDirectory);
 
+    /// <summary>The README's text between two markers (the markers must be there, in order).</summary>
+    public static string ReadmeSection(string begin, string end)
+    {
+        var readme = File.ReadAllText(Path.Combine(Layout.Root, "README.md"));
+        var from = readme.IndexOf(begin, StringComparison.Ordinal);
+        var to = readme.IndexOf(end, StringComparison.Ordinal);
+        Assert.That(from >= 0 && to > from, Is.True, $"README.md has the markers {begin} ... {end}");
+        return readme[(from + begin.Length)..to].Trim('\n');
+    }
+
     public static string LogFile(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "Logs", name);
 }

@@ -50,6 +50,21 @@ public static class HostReleases
 
     public static IReadOnlyList<HostRelease> All => Loaded.Value.All;
 
+    public const string ReadmeBegin = "<!-- host-releases:begin (generated from hosts/releases.json; a test checks it) -->";
+    public const string ReadmeEnd = "<!-- host-releases:end -->";
+
+    /// <summary>The README's list of host releases, between <see cref="ReadmeBegin"/> and <see cref="ReadmeEnd"/>.</summary>
+    public static string ToMarkdown() =>
+        "| release | docker.io | systemd | v1 and hybrid hosts |\n|---|---|---|---|\n"
+        + string.Concat(All.Select(r => $"| {r.Release} | {r.DockerVersion} | {r.SystemdVersion} | {LegacyText(r)} |\n"));
+
+    private static string LegacyText(HostRelease release) => release.LegacyCgroups switch
+    {
+        LegacyCgroups.Native => "boot as they are",
+        LegacyCgroups.Forced => $"boot only when forced (`{release.Arguments.LegacyForce}`)",
+        _ => "cannot boot (not applicable)",
+    };
+
     /// <summary>What every host image has: its kernel, systemd (and D-Bus, which the systemd cgroup driver talks to), docker.io, apparmor.</summary>
     public static IReadOnlyList<string> Packages => Loaded.Value.Packages;
 

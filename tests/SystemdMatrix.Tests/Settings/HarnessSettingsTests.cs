@@ -71,12 +71,7 @@ public sealed partial class HarnessSettingsTests
     [Test]
     public void The_readme_lists_every_variable_as_the_settings_record_does()
     {
-        var readme = File.ReadAllText(Path.Combine(Repo.Layout.Root, "README.md"));
-        var begin = readme.IndexOf(HarnessSettings.ReadmeBegin, StringComparison.Ordinal);
-        var end = readme.IndexOf(HarnessSettings.ReadmeEnd, StringComparison.Ordinal);
-        Assert.That(begin, Is.GreaterThanOrEqualTo(0), "README.md has the settings markers");
-
-        var section = readme[(begin + HarnessSettings.ReadmeBegin.Length)..end].Trim('\n');
+        var section = Repo.ReadmeSection(HarnessSettings.ReadmeBegin, HarnessSettings.ReadmeEnd);
 
         Assert.That(section, Is.EqualTo(HarnessSettings.ToMarkdown().TrimEnd('\n')), "replace the README's table with this");
     }
