@@ -12,4 +12,8 @@ public sealed record CellOutcome(
     TimeSpan Duration,
     IReadOnlyList<string> DockerRunArguments,
     string Equivalent,
-    int Attempts);
+    int Attempts)
+{
+    /// <summary>Seconds per phase of the last attempt (see <see cref="PhaseClock"/>), and of the session around it.</summary>
+    public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
+}

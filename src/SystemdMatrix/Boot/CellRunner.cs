@@ -91,13 +91,15 @@ public sealed class CellRunner : IDisposable
         var labels = new Dictionary<string, string>(_options.Labels) { [CellLabel] = cell.Id };
         var attempts = 0;
         var stopwatch = Stopwatch.StartNew();
+        var clock = new PhaseClock();
 
         var result = await _retry.ExecuteAsync(
             async ct =>
             {
                 attempts++;
                 stopwatch.Restart();
-                return await BootOnceAsync(cell, spec, labels, whileRunning, ct).ConfigureAwait(false);
+                clock = new PhaseClock();
+                return await BootOnceAsync(cell, spec, labels, whileRunning, clock, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -110,12 +112,15 @@ public sealed class CellRunner : IDisposable
             stopwatch.Elapsed,
             spec.DockerRunArguments(labels),
             spec.Equivalent(),
-            attempts);
+            attempts)
+        {
+            Phases = clock.Seconds,
+        };
     }
 
     public void Dispose() => _client.Dispose();
 
-    private async Task<BootResult> BootOnceAsync(Cell cell, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, Func<CancellationToken, Task<IReadOnlyList<string>>>? whileRunning, CancellationToken cancellationToken)
+    private async Task<BootResult> BootOnceAsync(Cell cell, ContainerSpec spec, IReadOnlyDictionary<string, string> labels, Func<CancellationToken, Task<IReadOnlyList<string>>>? whileRunning, PhaseClock clock, CancellationToken cancellationToken)
     {
         var observations = new List<string>();
         if (cell.Daemon.UsernsRemap)
@@ -124,6 +129,7 @@ public sealed class CellRunner : IDisposable
         }
 
         var systemd = spec.HandOverCgroup ? await ImageCommandAsync(spec.Image, cancellationToken).ConfigureAwait(false) : [];
+        clock.Lap("probe");
         using var console = new BootConsole();
         var builder = new ContainerBuilder(spec.Image)
             .WithDockerEndpoint(_endpoint)
@@ -149,18 +155,22 @@ public sealed class CellRunner : IDisposable
             }
             catch (DockerApiException ex)
             {
+                clock.Lap("start");
                 return new BootResult(VerdictClassifier.Refusal(ex) with { Observations = observations }, BootLog.Normalise(console.Captured));
             }
 
+            clock.Lap("start");
             if (spec.HandOverCgroup)
             {
                 observations.AddRange(await HandOverCgroupAsync(container, spec, cancellationToken).ConfigureAwait(false));
+                clock.Lap("handover");
             }
 
-            var result = await AwaitVerdictAsync(container, console, cancellationToken).ConfigureAwait(false);
+            var result = await AwaitVerdictAsync(container, console, clock, cancellationToken).ConfigureAwait(false);
             var hostWrites = result.Verdict.Kind == VerdictKind.Booted && whileRunning is not null
                 ? await whileRunning(cancellationToken).ConfigureAwait(false)
                 : [];
+            clock.Lap("observe");
             return result with { Verdict = result.Verdict with { Observations = observations, HostWrites = hostWrites } };
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or DockerApiException
@@ -171,28 +181,31 @@ public sealed class CellRunner : IDisposable
         finally
         {
             await container.DisposeAsync().ConfigureAwait(false);
+            clock.Lap("remove");
         }
     }
 
-    private async Task<BootResult> AwaitVerdictAsync(IContainer container, BootConsole console, CancellationToken cancellationToken)
+    private async Task<BootResult> AwaitVerdictAsync(IContainer container, BootConsole console, PhaseClock clock, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var exited = _client.Containers.WaitContainerAsync(container.Id, linked.Token);
         var hung = Task.Delay(_options.BootTimeout, linked.Token);
         var first = await Task.WhenAny(console.MultiUserReached, exited, hung).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        clock.Lap("boot");
 
         try
         {
             if (first == console.MultiUserReached)
             {
-                return await SettleAsync(container, console, exited, cancellationToken).ConfigureAwait(false);
+                return await SettleAsync(container, console, exited, clock, cancellationToken).ConfigureAwait(false);
             }
 
             if (first == exited)
             {
                 var exit = await exited.ConfigureAwait(false);
                 var log = await FullLogAsync(container, console).ConfigureAwait(false);
+                clock.Lap("logs");
                 return new BootResult(_classifier.Exited(log, exit.StatusCode), log);
             }
 
@@ -210,7 +223,7 @@ public sealed class CellRunner : IDisposable
     /// multi-user.target was reached: ask systemd whether the boot finished cleanly (running) or with failed units
     /// (degraded). If systemd cannot answer, the cell did not boot in the brief's sense.
     /// </summary>
-    private async Task<BootResult> SettleAsync(IContainer container, BootConsole console, Task<ContainerWaitResponse> exited, CancellationToken cancellationToken)
+    private async Task<BootResult> SettleAsync(IContainer container, BootConsole console, Task<ContainerWaitResponse> exited, PhaseClock clock, CancellationToken cancellationToken)
     {
         using var settle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         settle.CancelAfter(_options.SettleTimeout);
@@ -231,7 +244,9 @@ public sealed class CellRunner : IDisposable
         }
 
         var systemState = state.Stdout.Trim();
+        clock.Lap("settle");
         var fullLog = await FullLogAsync(container, console).ConfigureAwait(false);
+        clock.Lap("logs");
         if (systemState is not ("running" or "degraded"))
         {
             return new BootResult(_classifier.NotRunning(state.Stdout, state.Stderr), fullLog);

@@ -10,6 +10,23 @@ public static class HostCgroupProbe
     /// <summary>Whether this machine's cgroup2 hierarchy delegates at cgroup namespace boundaries (see <see cref="Delegates"/>).</summary>
     public static bool DelegatesLocal() => Delegates(File.ReadAllLines("/proc/self/mountinfo"));
 
+    /// <summary>Whether this machine's <c>/sys/fs/cgroup</c> tmpfs is read-only (see <see cref="TopReadOnly"/>).</summary>
+    public static bool TopReadOnlyLocal() => TopReadOnly(File.ReadAllLines("/proc/self/mountinfo"));
+
+    /// <summary>
+    /// Whether the tmpfs at <c>/sys/fs/cgroup</c> of a v1 or hybrid host is read-only, as its superblock says (true
+    /// where the top is cgroup2 itself, and where systemd set it up: it remounts it read-only). It decides what a
+    /// container with the tree bound read-write leaves there: on a writable one its systemd makes mount points for the
+    /// v1 hierarchies the host lacks.
+    /// </summary>
+    public static bool TopReadOnly(IEnumerable<string> mountinfoLines) =>
+        mountinfoLines
+            .Select(line => line.Split(" - ", 2))
+            .Where(parts => parts.Length == 2 && parts[0].Split(' ').ElementAtOrDefault(4) == "/sys/fs/cgroup" && parts[1].StartsWith("tmpfs ", StringComparison.Ordinal))
+            .Select(parts => (parts[1].Split(' ').ElementAtOrDefault(2) ?? string.Empty).Split(',')[0] == "ro")
+            .DefaultIfEmpty(true)
+            .Last();
+
     /// <summary>
     /// Whether the cgroup2 hierarchy carries <c>nsdelegate</c> (true where there is none: a v1 host). It decides boots:
     /// without it a container with a private cgroup namespace and the host's tree bound read-write may create its

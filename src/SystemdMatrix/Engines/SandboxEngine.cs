@@ -108,7 +108,7 @@ public sealed class SandboxEngine : IEngineHost
                     HostCgroupProbe.DetectLocal(),
                     info.CgroupDriver == "systemd" ? CgroupDriver.Systemd : CgroupDriver.Cgroupfs,
                     info.UsernsRemap,
-                    info.KernelVersion ?? version.KernelVersion ?? "unknown") { ApiVersion = version.ApiVersion, SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal() };
+                    info.KernelVersion ?? version.KernelVersion ?? "unknown") { ApiVersion = version.ApiVersion, SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal(), CgroupTopReadOnly = HostCgroupProbe.TopReadOnlyLocal() };
                 if (identity.CgroupDriver != options.Profile.DriverOn(identity.CgroupMode, identity.SystemdInit) || identity.UsernsRemap != options.Profile.UsernsRemap)
                 {
                     throw new EngineStartException(
@@ -148,7 +148,7 @@ public sealed class SandboxEngine : IEngineHost
             mode,
             profile.DriverOn(mode, LocalInit() == "systemd"),
             profile.UsernsRemap,
-            Environment.OSVersion.Version.ToString()) { SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal() };
+            Environment.OSVersion.Version.ToString()) { SystemdInit = LocalInit() == "systemd", Init = LocalInit(), CgroupNsDelegate = HostCgroupProbe.DelegatesLocal(), CgroupTopReadOnly = HostCgroupProbe.TopReadOnlyLocal() };
     }
 
     /// <summary>The name of this machine's PID 1.</summary>

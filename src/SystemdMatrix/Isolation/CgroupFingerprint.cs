@@ -12,20 +12,37 @@ namespace SystemdMatrix.Isolation;
 /// hierarchy, not to one mount: any cgroup2 mount made in the host's cgroup namespace sets them anew, which is what
 /// an engine does for a <c>--cgroupns=host</c> container on a v2 host (measured: it clears <c>nsdelegate</c>, after
 /// which a container with a private cgroupns and the host's tree bound read-write can move into the host's own
-/// cgroups). Two fingerprints of the same host in the same state are equal whatever containers run at the time.
+/// cgroups). And the symbolic links at the top of the tree (<c>cpu -> cpu,cpuacct</c> on a v1 host): on a host
+/// whose tmpfs lacks a joined hierarchy, systemd in a container with the tree bound read-write makes them
+/// (measured: <c>net_cls -> net_cls,net_prio</c>), and while they stay, later containers' systemd skips the
+/// hierarchies they name, so they are part of the state every cell must start from. Two fingerprints of the same
+/// host in the same state are equal whatever containers run at the time.
 /// </summary>
 public sealed partial record CgroupFingerprint(
     IReadOnlySet<string> Directories,
     IReadOnlyDictionary<string, string> SubtreeControl,
     IReadOnlyDictionary<string, string> MountOptions)
 {
+    /// <summary>The symbolic links at the top of the tree and where they point.</summary>
+    public IReadOnlyDictionary<string, string> Links { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// On a v1 or hybrid host, whether the tmpfs at the top is read-only (its superblock, which every bind of it
+    /// shares); null where the top is cgroup2 itself. Measured: systemd in some containers with the tree bound
+    /// read-write remounts it, and while it is writable, the next such container's systemd makes mount points for
+    /// the v1 hierarchies the host lacks (<c>hugetlb</c>, <c>perf_event</c>, ...), and while not, it cannot: a
+    /// verdict that depended on which cell ran before, until this was part of the state put back.
+    /// </summary>
+    public bool? RootReadOnly { get; init; }
+
     /// <summary>The cgroup parent of the harness's own helper container on a VM host (a slice under the systemd driver).</summary>
     public const string AgentParent = "systemd-matrix-agent";
 
     /// <summary>
     /// Printed on the engine's host, as a script because that host may be a VM: <c>d PATH</c> per directory,
     /// <c>c PATH CONTROLLERS</c> per subtree_control file and <c>o PATH OPTIONS</c> per cgroup2 mount (its super
-    /// options, from the reader's own mountinfo), paths relative to <c>/sys/fs/cgroup</c> (root is <c>.</c>).
+    /// options, from the reader's own mountinfo) and <c>l PATH TARGET</c> per symbolic link at the top, paths relative
+    /// to <c>/sys/fs/cgroup</c> (root is <c>.</c>).
     /// </summary>
     public static string Script(string root = Root) => $$"""
         cd '{{root}}' || exit 1
@@ -33,9 +50,11 @@ public sealed partial record CgroupFingerprint(
           echo "d $d"
           if [ -f "$d/cgroup.subtree_control" ]; then echo "c $d $(cat "$d/cgroup.subtree_control" 2>/dev/null)"; fi
         done
+        find . -maxdepth 1 -type l 2>/dev/null | while IFS= read -r l; do echo "l $l $(readlink "$l")"; done
         awk -v root='{{root}}' '/ - cgroup2 / { n = split($0, half, " - "); split(half[2], f, " "); mp = $5;
           if (mp == root) rel = "."; else if (index(mp, root "/") == 1) rel = substr(mp, length(root) + 2); else next;
-          print "o " rel " " f[3] }' /proc/self/mountinfo
+          print "o " rel " " f[3] }
+          / - tmpfs / && $5 == root { n = split($0, half, " - "); split(half[2], f, " "); split(f[3], o, ","); print "t . " o[1] }' /proc/self/mountinfo
         """;
 
     /// <summary>Where the tree is mounted on every host the harness uses.</summary>
@@ -49,6 +68,8 @@ public sealed partial record CgroupFingerprint(
         var directories = new HashSet<string>(StringComparer.Ordinal);
         var controls = new Dictionary<string, string>(StringComparer.Ordinal);
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool? rootReadOnly = null;
         foreach (var raw in scriptOutput.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
@@ -78,6 +99,15 @@ public sealed partial record CgroupFingerprint(
                     controls[path] = value;
                 }
             }
+            else if (line[0] == 't')
+            {
+                rootReadOnly = rest.EndsWith(" ro", StringComparison.Ordinal);
+            }
+            else if (line[0] == 'l')
+            {
+                var space = rest.IndexOf(' ', StringComparison.Ordinal);
+                links[Normalise(space < 0 ? rest : rest[..space])] = space < 0 ? string.Empty : rest[(space + 1)..];
+            }
             else if (line[0] == 'o')
             {
                 // "o PATH rw,nsdelegate,memory_recursiveprot": whether this reader's mount is rw or ro is not the
@@ -90,7 +120,7 @@ public sealed partial record CgroupFingerprint(
             }
         }
 
-        return new CgroupFingerprint(directories, controls, options);
+        return new CgroupFingerprint(directories, controls, options) { Links = links, RootReadOnly = rootReadOnly };
     }
 
     /// <summary>Whether a path is a container's own subtree, the harness's helper, or below an ignored subtree.</summary>
@@ -112,7 +142,17 @@ public sealed partial record CgroupFingerprint(
     {
         var added = Directories.Except(baseline.Directories).Order(StringComparer.Ordinal).ToList();
         var removed = baseline.Directories.Except(Directories).Order(StringComparer.Ordinal).ToList();
-        return new CgroupDiff(added, removed, ValuesChanged(SubtreeControl, baseline.SubtreeControl), ValuesChanged(MountOptions, baseline.MountOptions));
+        var relinked = Links.Keys.Union(baseline.Links.Keys)
+            .Select(path => new ControlChange(path, baseline.Links.GetValueOrDefault(path, string.Empty), Links.GetValueOrDefault(path, string.Empty)))
+            .Where(c => c.Before != c.After)
+            .OrderBy(c => c.Path, StringComparer.Ordinal)
+            .ToList();
+        return new CgroupDiff(added, removed, ValuesChanged(SubtreeControl, baseline.SubtreeControl), ValuesChanged(MountOptions, baseline.MountOptions))
+        {
+            Relinked = relinked,
+            RootWasReadOnly = baseline.RootReadOnly,
+            RootIsReadOnly = RootReadOnly,
+        };
     }
 
     // The paths whose value differs between the two readings (subtree_control contents, or a hierarchy's options).
@@ -139,7 +179,17 @@ public sealed record ControlChange(string Path, string Before, string After);
 /// </summary>
 public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<ControlChange> Changed, IReadOnlyList<ControlChange> Remounted)
 {
-    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && Remounted.Count == 0;
+    /// <summary>Symbolic links at the top made (Before empty), removed (After empty) or pointed elsewhere.</summary>
+    public IReadOnlyList<ControlChange> Relinked { get; init; } = [];
+
+    /// <summary>Whether the tmpfs at the top was read-only in the defined state, and is now (null: the top is cgroup2).</summary>
+    public bool? RootWasReadOnly { get; init; }
+
+    public bool? RootIsReadOnly { get; init; }
+
+    private bool RootRemounted => RootWasReadOnly is not null && RootIsReadOnly is not null && RootWasReadOnly != RootIsReadOnly;
+
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && Remounted.Count == 0 && Relinked.Count == 0 && !RootRemounted;
 
     /// <summary>
     /// The changes that are not what the host's engine and its systemd do for any plain container: a directory that
@@ -151,7 +201,12 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         [.. Added.Where(p => !whilePlainRuns.Any(f => f.Directories.Contains(p)))],
         Removed,
         [.. Changed.Where(c => !whilePlainRuns.Any(f => Reads(f.SubtreeControl, c)))],
-        [.. Remounted.Where(o => !whilePlainRuns.Any(f => Reads(f.MountOptions, o)))]);
+        [.. Remounted.Where(o => !whilePlainRuns.Any(f => Reads(f.MountOptions, o)))])
+    {
+        Relinked = [.. Relinked.Where(l => !whilePlainRuns.Any(f => (f.Links.GetValueOrDefault(l.Path) ?? string.Empty) == l.After))],
+        RootWasReadOnly = RootWasReadOnly,
+        RootIsReadOnly = RootIsReadOnly,
+    };
 
     private static bool Reads(IReadOnlyDictionary<string, string> reading, ControlChange change) =>
         reading.TryGetValue(change.Path, out var value) && value == change.After;
@@ -163,6 +218,8 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         .. Removed.Select(p => $"- {Display(p)}"),
         .. Changed.Select(c => $"~ {Display(c.Path)}/cgroup.subtree_control: '{c.Before}' -> '{c.After}'"),
         .. Remounted.Select(o => $"~ {Display(o.Path)} cgroup2 options: '{o.Before}' -> '{o.After}'"),
+        .. (RootRemounted ? [$"~ /sys/fs/cgroup tmpfs: '{Mode(RootWasReadOnly)}' -> '{Mode(RootIsReadOnly)}'"] : Array.Empty<string>()),
+        .. Relinked.Select(l => l.Before.Length == 0 ? $"+ {Display(l.Path)} -> {l.After}" : l.After.Length == 0 ? $"- {Display(l.Path)} -> {l.Before}" : $"~ {Display(l.Path)} -> '{l.Before}' -> '{l.After}'"),
     ];
 
     /// <summary>
@@ -175,6 +232,15 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
     public string RestoreScript(string root = CgroupFingerprint.Root)
     {
         var script = new StringBuilder($"cd '{root}' || exit 1\n");
+
+        // The tmpfs at the top must be writable while links and mount points there are put back, and ends as defined.
+        var topLevel = Relinked.Count > 0 || Added.Concat(Removed).Any(p => !p.Contains('/', StringComparison.Ordinal) && p != ".");
+        var writableFirst = RootIsReadOnly == true && (topLevel || RootRemounted);
+        if (writableFirst)
+        {
+            script.Append(CultureInfo($"mount -o remount,rw {Q(root)} 2>/dev/null || echo fail remount {Q(root)} rw\n"));
+        }
+
         static int Depth(string path) => path == "." ? 0 : path.Count(c => c == '/') + 1;
         static string Q(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
@@ -185,6 +251,13 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
                 var file = $"{change.Path}/cgroup.subtree_control";
                 script.Append(CultureInfo($"echo -{controller} > {Q(file)} 2>/dev/null || echo fail disable {controller} in {Q(file)}\n"));
             }
+        }
+
+        foreach (var link in Relinked)
+        {
+            script.Append(link.Before.Length == 0
+                ? CultureInfo($"rm -f {Q(link.Path)} 2>/dev/null || echo fail rm {Q(link.Path)}\n")
+                : CultureInfo($"ln -sfn {Q(link.Before)} {Q(link.Path)} 2>/dev/null || echo fail ln {Q(link.Path)}\n"));
         }
 
         foreach (var path in Added.OrderByDescending(Depth).ThenByDescending(p => p, StringComparer.Ordinal))
@@ -206,6 +279,11 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
             }
         }
 
+        if (RootWasReadOnly == true && (writableFirst || RootRemounted))
+        {
+            script.Append(CultureInfo($"mount -o remount,ro {Q(root)} 2>/dev/null || echo fail remount {Q(root)} ro\n"));
+        }
+
         foreach (var remount in Remounted)
         {
             var options = string.Join(',', Words(remount.Before));
@@ -214,6 +292,8 @@ public sealed record CgroupDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
 
         return script.ToString();
     }
+
+    private static string Mode(bool? readOnly) => readOnly == true ? "ro" : "rw";
 
     private static string Display(string path) => path == "." ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + path;
 

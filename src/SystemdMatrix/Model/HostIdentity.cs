@@ -56,12 +56,19 @@ public sealed record HostIdentity(
     /// </summary>
     public bool CgroupNsDelegate { get; init; } = true;
 
+    /// <summary>
+    /// Whether the tmpfs at <c>/sys/fs/cgroup</c> is read-only (v1 and hybrid; true on v2, where there is none, and on
+    /// systemd hosts, which remount it so). It decides what a container with the tree bound read-write leaves there,
+    /// so only a writable one shows in <see cref="Key"/> (<c>_rw-cgroup-tmpfs</c>), the others keep their keys.
+    /// </summary>
+    public bool CgroupTopReadOnly { get; init; } = true;
+
     /// <summary>For VM hosts, whether qemu ran with KVM or TCG emulation.</summary>
     public string Accelerator { get; init; } = string.Empty;
 
     public string Key =>
-        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}{(CgroupNsDelegate ? string.Empty : "_no-nsdelegate")}";
+        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}{(CgroupNsDelegate ? string.Empty : "_no-nsdelegate")}{(CgroupTopReadOnly ? string.Empty : "_rw-cgroup-tmpfs")}";
 
     public string Describe() =>
-        $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}{(CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}";
+        $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}{(CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}{(CgroupTopReadOnly ? string.Empty : ", /sys/fs/cgroup tmpfs writable")}";
 }

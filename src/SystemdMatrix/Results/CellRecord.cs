@@ -18,8 +18,16 @@ public sealed record ImageRecord(string Name, string? Tag, string? RecipeHash, s
     public static ImageRecord Of(string name, ImageFacts? facts) => new(name, facts?.Tag, facts?.RecipeHash, facts?.SystemdVersion);
 }
 
-/// <summary>How long the cell took (zero when nothing was booted) and how many boots it needed (retries after infrastructure errors).</summary>
-public sealed record CellTiming(double Seconds, int Attempts);
+/// <summary>
+/// How long the cell's boot took (zero when nothing was booted), how many boots it needed (retries after
+/// infrastructure errors), and the seconds per phase around it: waiting for the host, putting the host's state
+/// back before and after, probing, create and start, reaching multi-user.target, systemd's answer, logs, the
+/// host-write check, removal.
+/// </summary>
+public sealed record CellTiming(double Seconds, int Attempts)
+{
+    public IReadOnlyDictionary<string, double> Phases { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// One cell's result, typed, for programs: what ran (<see cref="Cell"/>), where (<see cref="Host"/>, measured; null
@@ -61,7 +69,7 @@ public sealed record CellRecord(
         ImageRecord.Of(outcome.Cell.Image, facts) with { Tag = outcome.ImageTag },
         outcome.Verdict,
         DecisionStage.Booted,
-        new CellTiming(Math.Round(outcome.Duration.TotalSeconds, 2), outcome.Attempts),
+        new CellTiming(Math.Round(outcome.Duration.TotalSeconds, 2), outcome.Attempts) { Phases = outcome.Phases },
         ContainerSpec.For(outcome.ImageTag, outcome.Cell.Run).ReproductionArguments(),
         DateTimeOffset.UtcNow)
     {

@@ -105,8 +105,10 @@ public sealed class BootSession : IAsyncDisposable
         var alone = HostWriteClassifier.Reason(cell, Host) is not null;
         CellOutcome outcome;
         IReadOnlyList<string> left;
+        var clock = new PhaseClock();
         await using (await _guard.Gate.EnterAsync(alone, cancellationToken).ConfigureAwait(false))
         {
+            clock.Lap("wait-for-gate");
             if (_dirty is { } unusable)
             {
                 throw unusable;
@@ -125,7 +127,9 @@ public sealed class BootSession : IAsyncDisposable
                 throw _dirty;
             }
 
+            clock.Lap("restore-before");
             outcome = await Runner.RunAsync(cell, tag, cancellationToken, _guard.ObserveAsync).ConfigureAwait(false);
+            clock.Lap("cell");
             try
             {
                 left = await _guard.RestoreAsync(cancellationToken).ConfigureAwait(false);
@@ -137,6 +141,9 @@ public sealed class BootSession : IAsyncDisposable
             }
         }
 
+        clock.Lap("restore-after");
+        var session = clock.Seconds.Where(p => p.Key != "cell").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        outcome = outcome with { Phases = PhaseClock.Merge(outcome.Phases, session) };
         var writes = outcome.Verdict.HostWrites.Union(left, StringComparer.Ordinal).ToList();
         return writes.Count == outcome.Verdict.HostWrites.Count ? outcome : outcome with { Verdict = outcome.Verdict with { HostWrites = writes } };
     }

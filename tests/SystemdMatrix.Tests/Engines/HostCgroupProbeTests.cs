@@ -14,6 +14,20 @@ public sealed class HostCgroupProbeTests
     private const string Root = "21 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw";
 
     [Test]
+    public void Whether_the_tmpfs_at_the_top_is_read_only_is_read_from_its_super_options()
+    {
+        // This machine's line: the mount itself rw, its superblock ro; what decides is the superblock, which binds share.
+        const string writableSuperblock = "31 23 0:28 / /sys/fs/cgroup ro,relatime - tmpfs tmpfs rw,size=4096k,nr_inodes=1024,mode=755";
+
+        Assert.That(HostCgroupProbe.TopReadOnly([Root, Tmpfs, Unified, Memory]), Is.True);
+        Assert.That(HostCgroupProbe.TopReadOnly([Root, writableSuperblock, Unified, Memory]), Is.False);
+        Assert.That(HostCgroupProbe.TopReadOnly([Root, PureV2]), Is.True, "no tmpfs: nothing to write there");
+        var host = new HostIdentity(HostKind.Sandbox, "20.10.24", HostCgroupMode.Hybrid, CgroupDriver.Cgroupfs, false, "6.1");
+        Assert.That(host.Key, Does.Not.Contain("rw-cgroup-tmpfs"));
+        Assert.That((host with { CgroupTopReadOnly = false }).Key, Does.EndWith("_rw-cgroup-tmpfs"));
+    }
+
+    [Test]
     public void Unified_host()
     {
         Assert.That(HostCgroupProbe.Detect([Root, PureV2]), Is.EqualTo(HostCgroupMode.V2));

@@ -111,7 +111,11 @@ public sealed class CgroupFingerprintTests
             Directory.CreateDirectory(Path.Combine(root, "system.slice"));
             Directory.CreateDirectory(Path.Combine(root, "docker", ContainerId));
             File.WriteAllText(Path.Combine(root, "cgroup.subtree_control"), "memory pids\n");
+            Directory.CreateDirectory(Path.Combine(root, "cpu,cpuacct"));
+            File.CreateSymbolicLink(Path.Combine(root, "cpu"), "cpu,cpuacct");
+            File.CreateSymbolicLink(Path.Combine(root, "cpuacct"), "cpu,cpuacct");
             var baseline = await ReadAsync(root);
+            Assert.That(baseline.Links, Is.EquivalentTo(new Dictionary<string, string> { ["cpu"] = "cpu,cpuacct", ["cpuacct"] = "cpu,cpuacct" }));
 
             // What a container with the host's tree bound read-write leaves: systemd's own layout at the root.
             Directory.CreateDirectory(Path.Combine(root, "init.scope"));
@@ -119,9 +123,20 @@ public sealed class CgroupFingerprintTests
             Directory.Delete(Path.Combine(root, "system.slice", "systemd-journald.service"));
             Directory.CreateDirectory(Path.Combine(root, "user.slice", "user-0.slice"));
             Directory.Delete(Path.Combine(root, "system.slice"));
+            // And what systemd does on a host whose tmpfs lacks a joined v1 hierarchy: links to where it would mount it.
+            File.CreateSymbolicLink(Path.Combine(root, "net_cls"), "net_cls,net_prio");
+            File.Delete(Path.Combine(root, "cpuacct"));
+            File.Delete(Path.Combine(root, "cpu"));
+            File.CreateSymbolicLink(Path.Combine(root, "cpu"), "elsewhere");
             var dirty = (await ReadAsync(root)).Since(baseline);
             Assert.That(dirty.Added, Is.EqualTo(new[] { "init.scope", "user.slice", "user.slice/user-0.slice" }));
             Assert.That(dirty.Removed, Is.EqualTo(new[] { "system.slice" }));
+            Assert.That(dirty.Lines(), Is.SupersetOf(new[]
+            {
+                "~ /sys/fs/cgroup/cpu -> 'cpu,cpuacct' -> 'elsewhere'",
+                "- /sys/fs/cgroup/cpuacct -> cpu,cpuacct",
+                "+ /sys/fs/cgroup/net_cls -> net_cls,net_prio",
+            }));
 
             var script = dirty.RestoreScript(root);
             var result = await ProcessRunner.RunAsync("/bin/sh", ["-c", script]);
@@ -134,6 +149,37 @@ public sealed class CgroupFingerprintTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Measured on this machine (hybrid, PID 1 not systemd): a cell left the tmpfs at the top read-only or writable,
+    /// and the next cell with the tree bound read-write made v1 mount points there only when writable.
+    /// </summary>
+    [Test]
+    public void The_tmpfs_at_the_top_being_read_only_is_state_and_is_made_writable_only_while_the_top_is_put_back()
+    {
+        const string Top = "d .\nd ./memory\nt . ";
+        var readOnly = CgroupFingerprint.Parse(Top + "ro\n");
+        var flipped = CgroupFingerprint.Parse(Top + "rw\nd ./hugetlb\nl ./net_cls net_cls,net_prio\n");
+
+        var diff = flipped.Since(readOnly);
+
+        Assert.That(readOnly.RootReadOnly, Is.True);
+        Assert.That(diff.Lines(), Is.EqualTo(new[] { "+ /sys/fs/cgroup/hugetlb", "~ /sys/fs/cgroup tmpfs: 'ro' -> 'rw'", "+ /sys/fs/cgroup/net_cls -> net_cls,net_prio" }));
+        var script = diff.RestoreScript().Split('\n');
+        var rmdir = Array.FindIndex(script, l => l.Contains("rmdir 'hugetlb'", StringComparison.Ordinal));
+        var rm = Array.FindIndex(script, l => l.StartsWith("rm -f 'net_cls'", StringComparison.Ordinal));
+        var ro = Array.FindIndex(script, l => l.StartsWith("mount -o remount,ro", StringComparison.Ordinal));
+        Assert.That(rmdir, Is.GreaterThan(0));
+        Assert.That(rm, Is.GreaterThan(0));
+        Assert.That(ro, Is.GreaterThan(Math.Max(rmdir, rm)), "read-only again only after the top is put back");
+        Assert.That(script, Has.None.StartsWith("mount -o remount,rw"), "it is writable already");
+
+        // The other way round: a cell left it read-only over a writable defined state with a mount point it made.
+        var back = CgroupFingerprint.Parse(Top + "ro\nd ./hugetlb\n").Since(CgroupFingerprint.Parse(Top + "rw\n")).RestoreScript().Split('\n');
+        Assert.That(back[1], Does.StartWith("mount -o remount,rw"), "writable first, or nothing there can be removed");
+        Assert.That(back, Has.None.StartsWith("mount -o remount,ro"));
+        Assert.That(CgroupFingerprint.Parse(Top + "ro\n").Since(readOnly).IsEmpty, Is.True);
     }
 
     [Test]
