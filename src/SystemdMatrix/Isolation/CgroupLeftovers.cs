@@ -3,8 +3,9 @@ namespace SystemdMatrix.Isolation;
 /// <summary>
 /// What containers of earlier runs left in this machine's cgroup tree when the run could not put it back (it crashed
 /// or was killed, or predates the isolation guard): systemd's own layout (<c>init.scope</c>, <c>system.slice</c>, ...)
-/// made at a hierarchy's root by a systemd that took the host's tree for its own. Only on a machine whose PID 1 is not
-/// systemd: there no such directory is the host's, while on a systemd host they all are.
+/// made at a hierarchy's root by a systemd that took the host's tree for its own, and the links such a systemd made at
+/// the top to v1 hierarchies this machine does not mount (<c>net_cls -> net_cls,net_prio</c>, pointing nowhere). Only
+/// on a machine whose PID 1 is not systemd: there none of them is the host's, while on a systemd host they all are.
 /// </summary>
 public static class CgroupLeftovers
 {
@@ -30,7 +31,57 @@ public static class CgroupLeftovers
             }
         }
 
+        removed.AddRange(RemoveDanglingLinks(root));
         return removed;
+    }
+
+    /// <summary>
+    /// The links at the top that point at nothing. Runs before the tmpfs there was part of the host state could leave
+    /// them; while they stay, containers' systemd behaves otherwise than on a fresh machine. The tmpfs may be
+    /// read-only: then it is made writable for the removal and read-only again.
+    /// </summary>
+    private static List<string> RemoveDanglingLinks(string root)
+    {
+        var dangling = Directory.EnumerateFileSystemEntries(root)
+            .Where(p => new FileInfo(p).LinkTarget is { } target && !Path.Exists(Path.Combine(root, target)))
+            .ToList();
+        if (dangling.Count == 0)
+        {
+            return [];
+        }
+
+        var readOnly = root == CgroupFingerprint.Root && Engines.HostCgroupProbe.TopReadOnlyLocal();
+        if (readOnly)
+        {
+            Remount(root, "rw");
+        }
+
+        var removed = new List<string>();
+        foreach (var link in dangling)
+        {
+            try
+            {
+                File.Delete(link);
+                removed.Add(link);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left as it is: the next run's fingerprint still holds it, so every cell of that run sees the same.
+            }
+        }
+
+        if (readOnly)
+        {
+            Remount(root, "ro");
+        }
+
+        return removed;
+    }
+
+    private static void Remount(string root, string mode)
+    {
+        using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", ["-o", $"remount,{mode}", root]) { RedirectStandardError = true })!;
+        mount.WaitForExit();
     }
 
     private static void RemoveDeepestFirst(string dir, List<string> removed)

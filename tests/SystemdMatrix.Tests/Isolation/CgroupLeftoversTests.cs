@@ -15,12 +15,16 @@ public sealed class CgroupLeftoversTests
             Directory.CreateDirectory(Path.Combine(root, "unified", "docker"));
             Directory.CreateDirectory(Path.Combine(root, "memory", "user.slice"));
             File.WriteAllText(Path.Combine(root, "memory", "user.slice", "cgroup.procs"), "42\n");
+            Directory.CreateDirectory(Path.Combine(root, "cpu,cpuacct"));
+            File.CreateSymbolicLink(Path.Combine(root, "cpu"), "cpu,cpuacct");
+            File.CreateSymbolicLink(Path.Combine(root, "net_cls"), "net_cls,net_prio");
 
             Assert.That(CgroupLeftovers.Reap(root, init: "systemd"), Is.Empty, "on a systemd host those are the host's own");
 
             var removed = CgroupLeftovers.Reap(root, init: "process_api").Select(p => Path.GetRelativePath(root, p));
 
-            Assert.That(removed, Is.EquivalentTo(new[] { "unified/init.scope", "unified/system.slice/systemd-journald.service", "unified/system.slice" }));
+            Assert.That(removed, Is.EquivalentTo(new[] { "unified/init.scope", "unified/system.slice/systemd-journald.service", "unified/system.slice", "net_cls" }));
+            Assert.That(new FileInfo(Path.Combine(root, "cpu")).LinkTarget, Is.EqualTo("cpu,cpuacct"), "a link to a mounted hierarchy is the host's");
             Assert.That(Directory.Exists(Path.Combine(root, "unified", "docker")), Is.True, "the engine's parent is not a unit");
             Assert.That(Directory.Exists(Path.Combine(root, "memory", "user.slice")), Is.True, "a cgroup in use stays");
         }
