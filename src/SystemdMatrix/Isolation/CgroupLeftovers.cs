@@ -1,3 +1,5 @@
+using SystemdMatrix.Processes;
+
 namespace SystemdMatrix.Isolation;
 
 /// <summary>
@@ -12,7 +14,7 @@ public static class CgroupLeftovers
     private static readonly string[] UnitSuffixes = [".scope", ".slice", ".service", ".mount", ".socket", ".swap"];
 
     /// <summary>Removes the empty unit directories below the hierarchy roots of <paramref name="root"/>; returns what it removed.</summary>
-    public static IReadOnlyList<string> Reap(string root = CgroupFingerprint.Root, string? init = null)
+    public static async Task<IReadOnlyList<string>> ReapAsync(string root = CgroupFingerprint.Root, string? init = null, CancellationToken cancellationToken = default)
     {
         init ??= Engines.SandboxEngine.LocalInit();
         if (init == "systemd" || !Directory.Exists(root))
@@ -31,7 +33,7 @@ public static class CgroupLeftovers
             }
         }
 
-        removed.AddRange(RemoveDanglingLinks(root));
+        removed.AddRange(await RemoveDanglingLinksAsync(root, cancellationToken).ConfigureAwait(false));
         return removed;
     }
 
@@ -40,7 +42,7 @@ public static class CgroupLeftovers
     /// them; while they stay, containers' systemd behaves otherwise than on a fresh machine. The tmpfs may be
     /// read-only: then it is made writable for the removal and read-only again.
     /// </summary>
-    private static List<string> RemoveDanglingLinks(string root)
+    private static async Task<List<string>> RemoveDanglingLinksAsync(string root, CancellationToken cancellationToken)
     {
         var dangling = Directory.EnumerateFileSystemEntries(root)
             .Where(p => new FileInfo(p).LinkTarget is { } target && !Path.Exists(Path.Combine(root, target)))
@@ -53,7 +55,7 @@ public static class CgroupLeftovers
         var readOnly = root == CgroupFingerprint.Root && Engines.HostCgroupProbe.TopReadOnlyLocal();
         if (readOnly)
         {
-            Remount(root, "rw");
+            await ProcessRunner.RunAsync("mount", ["-o", "remount,rw", root], cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         var removed = new List<string>();
@@ -72,16 +74,10 @@ public static class CgroupLeftovers
 
         if (readOnly)
         {
-            Remount(root, "ro");
+            await ProcessRunner.RunAsync("mount", ["-o", "remount,ro", root], cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
 
         return removed;
-    }
-
-    private static void Remount(string root, string mode)
-    {
-        using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", ["-o", $"remount,{mode}", root]) { RedirectStandardError = true })!;
-        mount.WaitForExit();
     }
 
     private static void RemoveDeepestFirst(string dir, List<string> removed)

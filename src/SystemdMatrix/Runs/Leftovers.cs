@@ -19,7 +19,7 @@ public static class Leftovers
             .Concat(await VmReaper.ReapAsync(cancellationToken).ConfigureAwait(false));
         lines.AddRange(engines.Select(EngineReaper.Describe));
         lines.AddRange(cache.ReapScratch().Select(f => $"removed leftover {f}"));
-        lines.AddRange(CgroupLeftovers.Reap().Select(d => $"removed cgroup {d} (made by a container of an earlier run)"));
+        lines.AddRange((await CgroupLeftovers.ReapAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Select(d => $"removed cgroup {d} (made by a container of an earlier run)"));
         return lines;
     }
 }

@@ -5,7 +5,7 @@ namespace SystemdMatrix.Tests.Isolation;
 public sealed class CgroupLeftoversTests
 {
     [Test]
-    public void Systemds_own_layout_at_a_hierarchy_root_is_removed_only_where_the_machines_init_is_not_systemd()
+    public async Task Systemds_own_layout_at_a_hierarchy_root_is_removed_only_where_the_machines_init_is_not_systemd()
     {
         var root = Path.Combine(Path.GetTempPath(), "smx-leftovers-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -19,9 +19,9 @@ public sealed class CgroupLeftoversTests
             File.CreateSymbolicLink(Path.Combine(root, "cpu"), "cpu,cpuacct");
             File.CreateSymbolicLink(Path.Combine(root, "net_cls"), "net_cls,net_prio");
 
-            Assert.That(CgroupLeftovers.Reap(root, init: "systemd"), Is.Empty, "on a systemd host those are the host's own");
+            Assert.That(await CgroupLeftovers.ReapAsync(root, init: "systemd"), Is.Empty, "on a systemd host those are the host's own");
 
-            var removed = CgroupLeftovers.Reap(root, init: "process_api").Select(p => Path.GetRelativePath(root, p));
+            var removed = (await CgroupLeftovers.ReapAsync(root, init: "process_api")).Select(p => Path.GetRelativePath(root, p));
 
             Assert.That(removed, Is.EquivalentTo(new[] { "unified/init.scope", "unified/system.slice/systemd-journald.service", "unified/system.slice", "net_cls" }));
             Assert.That(new FileInfo(Path.Combine(root, "cpu")).LinkTarget, Is.EqualTo("cpu,cpuacct"), "a link to a mounted hierarchy is the host's");
