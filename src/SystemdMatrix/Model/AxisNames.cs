@@ -87,21 +87,22 @@ public static class AxisNames
         where T : struct, Enum => Table<T>()[value];
 
     /// <summary>Whether <paramref name="type"/> is one of the axis enums spelled here.</summary>
-    public static bool IsAxis(Type type) => Tables.ContainsKey(type);
+    public static bool IsAxis(Type type) => ByType.ContainsKey(type);
 
     /// <summary>The spellings of an axis enum given as a type, in declaration order (for schemas).</summary>
-    public static IReadOnlyList<string> Names(Type type) => Tables[type];
+    public static IReadOnlyList<string> Names(Type type) => [.. ByType[type].Values.Cast<string>()];
 
-    private static readonly Dictionary<Type, IReadOnlyList<string>> Tables = new()
+    // The one list of axis types and their tables, for the generic and the Type-keyed lookups alike.
+    private static readonly Dictionary<Type, System.Collections.IDictionary> ByType = new()
     {
-        [typeof(CgroupnsMode)] = [.. CgroupnsNames.Values],
-        [typeof(CgroupMount)] = [.. MountNames.Values],
-        [typeof(Privilege)] = [.. PrivilegeNames.Values],
-        [typeof(Remedy)] = [.. RemedyNames.Values],
-        [typeof(CgroupDriver)] = [.. DriverNames.Values],
-        [typeof(HostCgroupMode)] = [.. CgroupModeNames.Values],
-        [typeof(HostKind)] = [.. HostKindNames.Values],
-        [typeof(VerdictKind)] = [.. VerdictNames.Values],
+        [typeof(CgroupnsMode)] = CgroupnsNames,
+        [typeof(CgroupMount)] = MountNames,
+        [typeof(Privilege)] = PrivilegeNames,
+        [typeof(Remedy)] = RemedyNames,
+        [typeof(CgroupDriver)] = DriverNames,
+        [typeof(HostCgroupMode)] = CgroupModeNames,
+        [typeof(HostKind)] = HostKindNames,
+        [typeof(VerdictKind)] = VerdictNames,
     };
 
     public static IReadOnlyCollection<string> Names<T>()
@@ -125,16 +126,7 @@ public static class AxisNames
 
     private static IReadOnlyDictionary<T, string> Table<T>()
         where T : struct, Enum =>
-        typeof(T) switch
-        {
-            var t when t == typeof(CgroupnsMode) => (IReadOnlyDictionary<T, string>)(object)CgroupnsNames,
-            var t when t == typeof(CgroupMount) => (IReadOnlyDictionary<T, string>)(object)MountNames,
-            var t when t == typeof(Privilege) => (IReadOnlyDictionary<T, string>)(object)PrivilegeNames,
-            var t when t == typeof(Remedy) => (IReadOnlyDictionary<T, string>)(object)RemedyNames,
-            var t when t == typeof(CgroupDriver) => (IReadOnlyDictionary<T, string>)(object)DriverNames,
-            var t when t == typeof(HostCgroupMode) => (IReadOnlyDictionary<T, string>)(object)CgroupModeNames,
-            var t when t == typeof(HostKind) => (IReadOnlyDictionary<T, string>)(object)HostKindNames,
-            var t when t == typeof(VerdictKind) => (IReadOnlyDictionary<T, string>)(object)VerdictNames,
-            _ => throw new ArgumentException($"{typeof(T).Name} is not an axis type."),
-        };
+        ByType.TryGetValue(typeof(T), out var table)
+            ? (IReadOnlyDictionary<T, string>)table
+            : throw new ArgumentException($"{typeof(T).Name} is not an axis type.");
 }
