@@ -8,10 +8,12 @@ namespace SystemdMatrix.Matrix;
 /// <summary>A configuration quoted from a report: a run profile with the alias and the words it was quoted in.</summary>
 public sealed record QuotedCell(string Alias, string Quote, RunProfile Run, string? Daemon);
 
-/// <summary>A named matrix: which images, which daemon profiles, which values of each container axis, which quoted cells.</summary>
-public sealed record NamedMatrix(
-    string Name,
-    string Description,
+/// <summary>
+/// One cross product of a matrix: on these hosts, for these images and daemon profiles, every combination of these
+/// container axis values, plus the quoted cells when asked for.
+/// </summary>
+public sealed record MatrixPart(
+    IReadOnlyList<HostSpec> Hosts,
     IReadOnlyList<string> Images,
     IReadOnlyList<string> Daemons,
     IReadOnlyList<CgroupnsMode> Cgroupns,
@@ -19,10 +21,23 @@ public sealed record NamedMatrix(
     IReadOnlyList<Privilege> Privileges,
     IReadOnlyList<bool> Tmpfs,
     bool IncludeSeed,
-    bool IncludeRemedies = false)
+    bool IncludeRemedies = false);
+
+/// <summary>
+/// A named matrix: the union of one or more cross products (<see cref="MatrixPart"/>). Most matrices are one
+/// product; a reference run that asks different questions of different hosts (the whole grid on v2 hosts, the
+/// privilege axis for the seed's cells on v1 ones) is several.
+/// </summary>
+public sealed record NamedMatrix(string Name, string Description, IReadOnlyList<MatrixPart> Parts)
 {
-    /// <summary>The hosts the matrix runs on; the sandbox engine unless it names VM hosts.</summary>
-    public IReadOnlyList<HostSpec> Hosts { get; init; } = [HostSpec.Sandbox];
+    /// <summary>Every image some part uses, in first-use order.</summary>
+    public IReadOnlyList<string> Images => Parts.SelectMany(p => p.Images).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every daemon profile some part uses, in first-use order.</summary>
+    public IReadOnlyList<string> Daemons => Parts.SelectMany(p => p.Daemons).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every host some part runs on, in first-use order.</summary>
+    public IReadOnlyList<HostSpec> Hosts => Parts.SelectMany(p => p.Hosts).Distinct().ToList();
 }
 
 /// <summary>
@@ -70,25 +85,26 @@ public sealed record MatrixDefinition(
             cells.Add(cell);
         }
 
-        foreach (var host in matrix.Hosts)
-        foreach (var image in matrix.Images)
+        foreach (var part in matrix.Parts)
+        foreach (var host in part.Hosts)
+        foreach (var image in part.Images)
         {
-            foreach (var daemonName in matrix.Daemons)
+            foreach (var daemonName in part.Daemons)
             {
                 var daemon = Daemons[daemonName];
-                var quotedCells = (matrix.IncludeSeed ? Seed : []).Concat(matrix.IncludeRemedies ? Remedies : []);
+                var quotedCells = (part.IncludeSeed ? Seed : []).Concat(part.IncludeRemedies ? Remedies : []);
                 foreach (var quoted in quotedCells.Where(q => q.Daemon is null || q.Daemon == daemonName))
                 {
                     Add(new Cell(image, daemon, quoted.Run, [quoted.Alias]) { Host = host });
                 }
 
-                foreach (var cgroupns in matrix.Cgroupns)
+                foreach (var cgroupns in part.Cgroupns)
                 {
-                    foreach (var mount in matrix.Mounts)
+                    foreach (var mount in part.Mounts)
                     {
-                        foreach (var privilege in matrix.Privileges)
+                        foreach (var privilege in part.Privileges)
                         {
-                            foreach (var tmpfs in matrix.Tmpfs)
+                            foreach (var tmpfs in part.Tmpfs)
                             {
                                 Add(new Cell(image, daemon, new RunProfile(cgroupns, mount, privilege, tmpfs), []) { Host = host });
                             }
@@ -152,44 +168,29 @@ public sealed record MatrixDefinition(
         foreach (var (name, entry) in file.Matrices ?? [])
         {
             var at = $"{source}: matrices.{name}";
-            if ((entry.Images ?? []).Count == 0)
+            var whole = new PartEntry(entry.Images, entry.Hosts, entry.Daemons, entry.Seed, entry.Remedies, entry.Axes);
+            IReadOnlyList<(PartEntry Part, string At)> partEntries;
+            if (entry.Parts is { } listedParts)
             {
-                errors.Add($"{at}.images is empty");
+                if (whole != PartEntry.Empty)
+                {
+                    errors.Add($"{at}: has both parts and images/hosts/daemons/seed/remedies/axes of its own: put them in a part");
+                }
+
+                if (listedParts.Count == 0)
+                {
+                    errors.Add($"{at}.parts is empty");
+                }
+
+                partEntries = listedParts.Select((p, i) => (p, $"{at}.parts[{i}]")).ToList();
+            }
+            else
+            {
+                partEntries = [(whole, at)];
             }
 
-            var daemonNames = entry.Daemons is { Count: > 0 } names ? names : ["default"];
-            foreach (var daemonName in daemonNames.Where(n => !daemons.ContainsKey(n)))
-            {
-                errors.Add($"{at}.daemons: unknown daemon profile '{daemonName}' (known: {string.Join(", ", daemons.Keys)})");
-            }
-
-            var hostNames = entry.Hosts is { Count: > 0 } listed ? listed : ["sandbox"];
-            foreach (var hostName in hostNames.Where(h => !hosts.ContainsKey(h)))
-            {
-                errors.Add($"{at}.hosts: unknown host '{hostName}' (known: {string.Join(", ", hosts.Keys)})");
-            }
-
-            // Without axes a matrix is only its quoted cells (the seed report, the remedies).
-            var axes = entry.Axes;
-            if (axes is null && entry.Seed != true && entry.Remedies != true)
-            {
-                errors.Add($"{at}: no axes and no quoted cells (seed, remedies): the matrix would be empty");
-            }
-
-            matrices[name] = new NamedMatrix(
-                name,
-                entry.Description ?? string.Empty,
-                entry.Images ?? [],
-                daemonNames,
-                axes is null ? [] : ParseAxisList<CgroupnsMode>(axes.Cgroupns, $"{at}.axes.cgroupns", errors),
-                axes is null ? [] : ParseAxisList<CgroupMount>(axes.Mount, $"{at}.axes.mount", errors),
-                axes is null ? [] : ParseAxisList<Privilege>(axes.Privilege, $"{at}.axes.privilege", errors),
-                axes is null ? [] : ParseTmpfsList(axes.Tmpfs, $"{at}.axes.tmpfs", errors),
-                entry.Seed ?? false,
-                entry.Remedies ?? false)
-            {
-                Hosts = hostNames.Where(hosts.ContainsKey).Select(h => hosts[h]).ToList(),
-            };
+            var parts = partEntries.Select(p => ParsePart(p.Part, p.At, daemons, hosts, errors)).ToList();
+            matrices[name] = new NamedMatrix(name, entry.Description ?? string.Empty, parts);
         }
 
         var rules = new List<ApplicabilityRule>();
@@ -240,6 +241,44 @@ public sealed record MatrixDefinition(
         return errors.Count > 0
             ? throw new MatrixException(string.Join('\n', errors))
             : new MatrixDefinition(source, daemons, seed, matrices, rules, remedies) { Hosts = hosts };
+    }
+
+    private static MatrixPart ParsePart(PartEntry entry, string at, IReadOnlyDictionary<string, DaemonProfile> daemons, IReadOnlyDictionary<string, HostSpec> hosts, List<string> errors)
+    {
+        if ((entry.Images ?? []).Count == 0)
+        {
+            errors.Add($"{at}.images is empty");
+        }
+
+        var daemonNames = entry.Daemons is { Count: > 0 } names ? names : ["default"];
+        foreach (var daemonName in daemonNames.Where(n => !daemons.ContainsKey(n)))
+        {
+            errors.Add($"{at}.daemons: unknown daemon profile '{daemonName}' (known: {string.Join(", ", daemons.Keys)})");
+        }
+
+        var hostNames = entry.Hosts is { Count: > 0 } listed ? listed : ["sandbox"];
+        foreach (var hostName in hostNames.Where(h => !hosts.ContainsKey(h)))
+        {
+            errors.Add($"{at}.hosts: unknown host '{hostName}' (known: {string.Join(", ", hosts.Keys)})");
+        }
+
+        // Without axes a part is only its quoted cells (the seed report, the remedies).
+        var axes = entry.Axes;
+        if (axes is null && entry.Seed != true && entry.Remedies != true)
+        {
+            errors.Add($"{at}: no axes and no quoted cells (seed, remedies): the matrix would be empty");
+        }
+
+        return new MatrixPart(
+            hostNames.Where(hosts.ContainsKey).Select(h => hosts[h]).ToList(),
+            entry.Images ?? [],
+            daemonNames,
+            axes is null ? [] : ParseAxisList<CgroupnsMode>(axes.Cgroupns, $"{at}.axes.cgroupns", errors),
+            axes is null ? [] : ParseAxisList<CgroupMount>(axes.Mount, $"{at}.axes.mount", errors),
+            axes is null ? [] : ParseAxisList<Privilege>(axes.Privilege, $"{at}.axes.privilege", errors),
+            axes is null ? [] : ParseTmpfsList(axes.Tmpfs, $"{at}.axes.tmpfs", errors),
+            entry.Seed ?? false,
+            entry.Remedies ?? false);
     }
 
     private static List<QuotedCell> ParseQuoted(IReadOnlyList<SeedEntry>? entries, string where, IReadOnlyDictionary<string, DaemonProfile> daemons, List<string> errors)
@@ -398,7 +437,19 @@ public sealed record MatrixDefinition(
         [property: JsonPropertyName("daemons")] IReadOnlyList<string>? Daemons,
         [property: JsonPropertyName("seed")] bool? Seed,
         [property: JsonPropertyName("remedies")] bool? Remedies,
-        [property: JsonPropertyName("axes")] AxesEntry? Axes);
+        [property: JsonPropertyName("axes")] AxesEntry? Axes,
+        [property: JsonPropertyName("parts")] IReadOnlyList<PartEntry>? Parts);
+
+    private sealed record PartEntry(
+        [property: JsonPropertyName("images")] IReadOnlyList<string>? Images,
+        [property: JsonPropertyName("hosts")] IReadOnlyList<string>? Hosts,
+        [property: JsonPropertyName("daemons")] IReadOnlyList<string>? Daemons,
+        [property: JsonPropertyName("seed")] bool? Seed,
+        [property: JsonPropertyName("remedies")] bool? Remedies,
+        [property: JsonPropertyName("axes")] AxesEntry? Axes)
+    {
+        public static readonly PartEntry Empty = new(null, null, null, null, null, null);
+    }
 
     private sealed record AxesEntry(
         [property: JsonPropertyName("cgroupns")] IReadOnlyList<string>? Cgroupns,
