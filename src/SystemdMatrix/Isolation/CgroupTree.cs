@@ -76,20 +76,19 @@ public sealed class LocalCgroupTree : ICgroupTree
 
 /// <summary>
 /// A VM host's tree, seen through one long-lived helper container in the host's cgroup namespace with the host's
-/// <c>/sys/fs/cgroup</c> bound read-write, under a cgroup parent of its own (outside the fingerprint), so reading
-/// the tree costs one exec and not a container per cell. The VM is the harness's own, so the helper may be privileged.
+/// <c>/sys/fs/cgroup</c> bound read-write, under a cgroup parent of its own (outside the fingerprint). Its shell is
+/// fed scripts over its attached input (<see cref="AttachedShell"/>), so reading the tree costs neither a container
+/// nor an exec per read. The VM is the harness's own, so the helper may be privileged.
 /// </summary>
 public sealed class AgentCgroupTree : ICgroupTree
 {
     public const string AgentLabel = "agent";
 
-    private readonly DockerCli _cli;
-    private readonly string _container;
+    private readonly AttachedShell _shell;
 
-    private AgentCgroupTree(DockerCli cli, string container, string where)
+    private AgentCgroupTree(AttachedShell shell, string where)
     {
-        _cli = cli;
-        _container = container;
+        _shell = shell;
         Where = where;
     }
 
@@ -97,11 +96,10 @@ public sealed class AgentCgroupTree : ICgroupTree
 
     public static async Task<AgentCgroupTree> StartAsync(EngineEndpoint endpoint, string helperImage, HostIdentity host, string where, CancellationToken cancellationToken)
     {
-        var cli = new DockerCli(endpoint);
         var parent = host.CgroupDriver == CgroupDriver.Systemd ? CgroupFingerprint.AgentParent + ".slice" : "/" + CgroupFingerprint.AgentParent;
         var args = new List<string>
         {
-            "run", "-d", "--network", "none", "--label", $"{CellRunner.CellLabel}={AgentLabel}",
+            "--network", "none", "--label", $"{CellRunner.CellLabel}={AgentLabel}",
             "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroup-parent", parent,
             // Privileged to set a cgroup2 hierarchy's options back (a mount in the host's cgroup namespace); the
             // bind over /sys/fs/cgroup keeps the engine from making a cgroup2 mount of its own, which would reset them.
@@ -112,23 +110,23 @@ public sealed class AgentCgroupTree : ICgroupTree
             args.Add("--userns=host");
         }
 
-        args.AddRange(["--entrypoint", "sleep", helperImage, "infinity"]);
-        var started = await cli.RunCheckedAsync(args, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new AgentCgroupTree(cli, started.StandardOutput.Trim(), where);
+        var shell = await AttachedShell.StartAsync(new DockerCli(endpoint), args, helperImage, cancellationToken).ConfigureAwait(false);
+        return new AgentCgroupTree(shell, where);
     }
 
     public async Task<CgroupFingerprint> ReadAsync(CancellationToken cancellationToken)
     {
-        var result = await _cli.RunCheckedAsync(["exec", _container, "/bin/sh", "-c", CgroupFingerprint.Script()], cancellationToken: cancellationToken).ConfigureAwait(false);
-        return CgroupFingerprint.Parse(result.StandardOutput);
+        var result = await _shell.RunAsync(CgroupFingerprint.Script(), cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? CgroupFingerprint.Parse(result.StandardOutput)
+            : throw new IOException($"{Where}: reading the cgroup tree exited with {result.ExitCode}: {result.Tail()}");
     }
 
     public async Task<IReadOnlyList<string>> RunAsync(string script, CancellationToken cancellationToken)
     {
-        var result = await _cli.RunAsync(["exec", _container, "/bin/sh", "-c", script], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await _shell.RunAsync(script, cancellationToken).ConfigureAwait(false);
         return LocalCgroupTree.Failures(result.StandardOutput);
     }
 
-    public async ValueTask DisposeAsync() =>
-        await _cli.RunAsync(["rm", "-f", _container]).ConfigureAwait(false);
+    public ValueTask DisposeAsync() => _shell.DisposeAsync();
 }

@@ -124,6 +124,11 @@ public static class AxisNames
         return false;
     }
 
+    /// <summary>The value a spelling names; for data already validated (an unknown spelling is a bug, not input).</summary>
+    public static T Parse<T>(string name)
+        where T : struct, Enum =>
+        TryParse<T>(name, out var value) ? value : throw new ArgumentException($"'{name}' is not a {typeof(T).Name} (known: {string.Join(", ", Names<T>())})", nameof(name));
+
     private static IReadOnlyDictionary<T, string> Table<T>()
         where T : struct, Enum =>
         ByType.TryGetValue(typeof(T), out var table)

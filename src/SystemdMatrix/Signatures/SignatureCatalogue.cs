@@ -5,10 +5,24 @@ using System.Text.RegularExpressions;
 
 namespace SystemdMatrix.Signatures;
 
-/// <summary>One remedy: the change to make and why it works.</summary>
+/// <summary>
+/// One remedy: the change to make and why it works, and either the cells that prove it (<see cref="ProvenBy"/>,
+/// checked against the committed results by a test) or the mark that no measured cell backs it (<see cref="Unverified"/>).
+/// </summary>
 public sealed record Fix(
     [property: JsonPropertyName("change")] string Change,
-    [property: JsonPropertyName("why")] string Why);
+    [property: JsonPropertyName("why")] string Why)
+{
+    [JsonPropertyName("provenBy")]
+    public FixClaim? ProvenBy { get; init; }
+
+    [JsonPropertyName("unverified")]
+    public bool Unverified { get; init; }
+
+    /// <summary>The change as a reader sees it: marked when no measured cell backs it.</summary>
+    [JsonIgnore]
+    public string Text => Unverified ? $"(unverified) {Change}" : Change;
+}
 
 /// <summary>A known way for systemd to fail in a container.</summary>
 public sealed record Signature(
@@ -89,6 +103,22 @@ public sealed class SignatureCatalogue
             if (signature.Patterns is null || (signature.Patterns.Count == 0 && signature.Id != Hung))
             {
                 errors.Add($"{where}.patterns is empty");
+            }
+
+            foreach (var (fix, f) in (signature.Fixes ?? []).Select((x, i) => (x, i)))
+            {
+                var at = $"{where}.fixes[{f}]";
+                if (fix.ProvenBy is null == !fix.Unverified)
+                {
+                    errors.Add(fix.Unverified
+                        ? $"{at}: both provenBy and unverified: a fix is either backed by cells or marked as not"
+                        : $"{at}: neither provenBy nor unverified: name the cells that show it working, or mark it unverified");
+                }
+
+                if (fix.ProvenBy is { } claim)
+                {
+                    errors.AddRange(FixClaim.Problems(claim, $"{at}.provenBy"));
+                }
             }
 
             foreach (var pattern in signature.Patterns ?? [])
