@@ -104,24 +104,37 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var rows = new ConcurrentBag<CellRecord>();
+        var progress = new RunProgress(cells.GroupBy(c => c.Host.Name).Select(g => KeyValuePair.Create(g.Key, g.Count())));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reporting = ReportProgressAsync(progress, clock, stopReporting.Token);
         var providers = new HostProviders(layout, cache);
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
         Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>
-            DecideGroupAsync(decider, group.Provider, group.Host, group.Daemon, group.Cells, matrix, images, results, rows, options, ct);
+            DecideGroupAsync(decider, group.Provider, group.Host, group.Daemon, group.Cells, matrix, images, results, rows, progress, options, ct);
 
         // Hosts that share this machine (sandbox engines) go one after another; those that are machines of their own
         // (VMs) boot side by side, as many as memory and cores carry; each group is one host (one boot per profile).
-        foreach (var group in groups.Where(g => !g.Provider.BootsSideBySide))
+        try
         {
-            await Decide(group, cancellationToken).ConfigureAwait(false);
-        }
+            foreach (var group in groups.Where(g => !g.Provider.BootsSideBySide))
+            {
+                await Decide(group, cancellationToken).ConfigureAwait(false);
+            }
 
-        await Parallel.ForEachAsync(
-            groups.Where(g => g.Provider.BootsSideBySide),
-            new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
-            async (group, ct) => await Decide(group, ct).ConfigureAwait(false))
-            .ConfigureAwait(false);
+            await Parallel.ForEachAsync(
+                groups.Where(g => g.Provider.BootsSideBySide),
+                new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
+                async (group, ct) => await Decide(group, ct).ConfigureAwait(false))
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopReporting.CancelAsync().ConfigureAwait(false);
+            await reporting.ConfigureAwait(false);
+            log(progress.Describe(clock.Elapsed));
+        }
 
         results.Complete();
 
@@ -163,6 +176,23 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         return report with { Cells = rows.ToList() };
     }
 
+    /// <summary>Every minute, until stopped: cells done per host and overall, and the time left at this run's rate.</summary>
+    private async Task ReportProgressAsync(RunProgress progress, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                log(progress.Describe(clock.Elapsed));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended (or was interrupted): the last line is written by whoever stopped it.
+        }
+    }
+
     /// <summary>Decides every cell of one host and daemon profile and records each decision as a row and a result.</summary>
     private async Task DecideGroupAsync(
         CellDecider decider,
@@ -174,6 +204,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         IReadOnlyDictionary<string, ImageStatus> images,
         ResultStore results,
         ConcurrentBag<CellRecord> rows,
+        RunProgress progress,
         MatrixRunOptions options,
         CancellationToken cancellationToken)
     {
@@ -194,6 +225,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             {
                 decisions.Add(decision);
                 Record(decision, images[decision.Cell.Image], results, rows);
+                if (decision.Stage == DecisionStage.Reused)
+                {
+                    progress.Reused(hostSpec.Name);
+                }
+                else
+                {
+                    progress.Decided(hostSpec.Name);
+                }
             },
             cancellationToken,
             (cell, host) => results.Reusable(host.Key, cell.Id, images[cell.Image].Facts!.RecipeHash)).ConfigureAwait(false);
