@@ -26,8 +26,9 @@ internal static class RunCommand
         {
             Description = "Also boot each cell on the host taken back to before its engine ran any container, and show that verdict where it differs (twice the boots).",
         };
+        var publish = new Option<bool>("--publish") { Description = "Commit the matrix's complete results as reference results (docs/compatibility/MATRIX.json) and render them (see `report`)." };
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, allowHostWrites, shuffle, unused, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, publish, allowHostWrites, shuffle, unused, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -44,6 +45,7 @@ internal static class RunCommand
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? []),
                 Fresh = result.GetValue(fresh),
                 UpdateReadme = result.GetValue(readme),
+                Publish = result.GetValue(publish),
                 AllowHostWrites = result.GetValue(allowHostWrites),
                 PauseAfterCells = result.GetValue(pause),
                 ShuffleSeed = result.GetValue(shuffle),

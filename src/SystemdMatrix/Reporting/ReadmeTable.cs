@@ -14,17 +14,7 @@ public static class ReadmeTable
     public static bool HasBlock(string readme, string matrix) => readme.Contains(Begin(matrix), StringComparison.Ordinal);
 
     /// <summary>Returns the README text with the matrix's table replaced; throws when its markers are missing or out of order.</summary>
-    public static string Replace(string readme, string matrix, string table)
-    {
-        var begin = readme.IndexOf(Begin(matrix), StringComparison.Ordinal);
-        var end = readme.IndexOf(End(matrix), StringComparison.Ordinal);
-        if (begin < 0 || end < begin)
-        {
-            throw new InvalidDataException($"README.md: the markers {Begin(matrix)} and {End(matrix)} are missing or out of order");
-        }
-
-        return readme[..(begin + Begin(matrix).Length)] + "\n" + table.TrimEnd() + "\n" + readme[end..];
-    }
+    public static string Replace(string readme, string matrix, string table) => MarkedSection.Replace(readme, Begin(matrix), End(matrix), table);
 
     public static bool Update(string readmePath, CompatibilityReport report)
     {

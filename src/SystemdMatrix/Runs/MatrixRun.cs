@@ -29,6 +29,12 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// <summary>Replace the table between the README's markers with this run's.</summary>
     public bool UpdateReadme { get; init; }
 
+    /// <summary>
+    /// Commit the matrix's complete results as its reference results (<c>docs/compatibility/MATRIX.json</c>) and render
+    /// them (<see cref="CommittedReports"/>); refused while cells are missing, skipped or broken.
+    /// </summary>
+    public bool Publish { get; init; }
+
     /// <summary>VMs booted at once (each takes two vCPUs and 2 GB).</summary>
     public int ParallelVms { get; init; } = Hosts.VmHostProvider.DefaultParallelVms;
 
@@ -155,6 +161,19 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         Directory.CreateDirectory(tables);
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (options.Publish)
+        {
+            var unfit = latest.Where(r => r.Verdict.Kind is VerdictKind.Skipped or VerdictKind.InfrastructureError).ToList();
+            if (missing.Count > 0 || unfit.Count > 0)
+            {
+                log($"not published: the {matrix.Name} results lack {missing.Count} cells and hold {unfit.Count} skipped or broken ones (run them, then --publish again)");
+            }
+            else
+            {
+                log($"published {Path.GetRelativePath(layout.Root, CommittedReports.Publish(layout, report))}; rendered {string.Join(", ", CommittedReports.Write(layout))}");
+            }
+        }
+
         if (options.UpdateReadme)
         {
             var skipped = latest.Count(r => r.Verdict.Kind == VerdictKind.Skipped);

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using SystemdMatrix.Reporting;
+
+namespace SystemdMatrix.Cli;
+
+/// <summary><c>report</c>: renders the committed reference results (docs/compatibility/*.json) into their Markdown and the README.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var check = new Option<bool>("--check") { Description = "Fail when a rendering differs from what the committed results give, instead of writing it." };
+        var command = new Command("report", $"Render {CommittedReports.Folder}/*.json (the reference runs' results) into {CommittedReports.Folder}/*.md and the README's generated blocks.") { check };
+        command.SetAction(result => Out.Guard(() =>
+        {
+            var layout = CliOptions.Layout(result);
+            if (result.GetValue(check))
+            {
+                var drift = CommittedReports.Drift(layout);
+                if (drift.Count > 0)
+                {
+                    Out.Error($"rendered from {CommittedReports.Folder} but changed since: {string.Join(", ", drift)}; run `systemd-matrix report` and commit the result");
+                    return Task.FromResult(1);
+                }
+
+                Out.Log($"every rendering of {CommittedReports.Folder} is current");
+                return Task.FromResult(0);
+            }
+
+            var changed = CommittedReports.Write(layout);
+            Out.Log(changed.Count == 0 ? "every rendering was current" : $"wrote {string.Join(", ", changed)}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,80 @@
+using SystemdMatrix.Runs;
+
+namespace SystemdMatrix.Reporting;
+
+/// <summary>
+/// The reference runs' results committed under <c>docs/compatibility/</c> (<c>MATRIX.json</c>, written by
+/// <c>run --publish</c>) and everything rendered from them alone: <c>MATRIX.md</c> beside each, and the README's
+/// blocks for that matrix (its pivot table, and for a matrix with an answer block, the least-privilege answer).
+/// <c>systemd-matrix report</c> writes them; <c>report --check</c> and a unit test fail when one has drifted.
+/// </summary>
+public static class CommittedReports
+{
+    public const string Folder = "docs/compatibility";
+
+    public static string AnswerBegin(string matrix) => $"<!-- compatibility-answer:{matrix}:begin (generated from {Folder}/{matrix}.json by `systemd-matrix report`; do not edit) -->";
+
+    public static string AnswerEnd(string matrix) => $"<!-- compatibility-answer:{matrix}:end -->";
+
+    /// <summary>The committed reports, by matrix name.</summary>
+    public static IReadOnlyList<CompatibilityReport> Load(RepositoryLayout layout)
+    {
+        var folder = Path.Combine(layout.Root, Folder);
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).Select(CompatibilityReport.Load).ToList()
+            : [];
+    }
+
+    /// <summary>Every file rendered from the committed results, with the content it should have.</summary>
+    public static IReadOnlyList<(string Path, string Content)> Render(RepositoryLayout layout)
+    {
+        var files = new List<(string, string)>();
+        var readmePath = Path.Combine(layout.Root, "README.md");
+        var readme = File.ReadAllText(readmePath);
+        foreach (var report in Load(layout))
+        {
+            files.Add((Path.Combine(layout.Root, Folder, $"{report.Matrix}.md"), Markdown(report)));
+            if (ReadmeTable.HasBlock(readme, report.Matrix))
+            {
+                readme = ReadmeTable.Replace(readme, report.Matrix, report.ToPivotMarkdown());
+            }
+
+            if (readme.Contains(AnswerBegin(report.Matrix), StringComparison.Ordinal))
+            {
+                readme = MarkedSection.Replace(readme, AnswerBegin(report.Matrix), AnswerEnd(report.Matrix), LeastPrivilege.RenderV2Answer(report));
+            }
+        }
+
+        files.Add((readmePath, readme));
+        return files;
+    }
+
+    /// <summary>The rendered files that differ from what the committed results give.</summary>
+    public static IReadOnlyList<string> Drift(RepositoryLayout layout) =>
+        Render(layout).Where(f => !File.Exists(f.Path) || File.ReadAllText(f.Path) != f.Content).Select(f => Path.GetRelativePath(layout.Root, f.Path)).ToList();
+
+    /// <summary>Writes every rendered file; returns those that changed.</summary>
+    public static IReadOnlyList<string> Write(RepositoryLayout layout)
+    {
+        var changed = Drift(layout);
+        foreach (var (path, content) in Render(layout))
+        {
+            File.WriteAllText(path, content);
+        }
+
+        return changed;
+    }
+
+    /// <summary>Commits a reference run's results to the folder (then <see cref="Write"/> renders them).</summary>
+    public static string Publish(RepositoryLayout layout, CompatibilityReport report)
+    {
+        var path = Path.Combine(layout.Root, Folder, $"{report.Matrix}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, report.ToJson());
+        return path;
+    }
+
+    private static string Markdown(CompatibilityReport report) =>
+        $"# Matrix `{report.Matrix}`: reference results\n\nGenerated from [{report.Matrix}.json]({report.Matrix}.json) by `systemd-matrix report`; do not edit.\n\n"
+        + report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(includeTimes: false);
+}

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text;
+using SystemdMatrix.Boot;
+using SystemdMatrix.Isolation;
+using SystemdMatrix.Model;
+using SystemdMatrix.Results;
+
+namespace SystemdMatrix.Reporting;
+
+/// <summary>
+/// Orders booting configurations from least to most privileged, and renders the answer on cgroup v2 from a reference
+/// run's results: per host and image, the least-privileged configuration that boots without being able to write the
+/// host's cgroup tree and the least-privileged one that boots at all, which privilege levels boot, which daemon
+/// profiles boot, and one sentence per engine version answering the seed report's question.
+/// </summary>
+public static class LeastPrivilege
+{
+    /// <summary>Privilege levels from least to most.</summary>
+    public static readonly IReadOnlyList<Privilege> Levels = [Privilege.None, Privilege.WritableCgroups, Privilege.CapSysAdmin, Privilege.Privileged];
+
+    /// <summary>
+    /// Whether the cell can write its host's cgroup tree outside its own: the isolation rules say it may (rw binds,
+    /// SYS_ADMIN, --privileged, ...), or it was measured doing so.
+    /// </summary>
+    public static bool WritesHostTree(CellRecord record) =>
+        record.Verdict.HostWrites.Count > 0
+        || (record.Host is { } host && HostWriteClassifier.Reason(new Cell(record.Cell.Image, record.Cell.Daemon, record.Cell.Run, record.Cell.Aliases) { Host = record.Cell.Host }, host) is not null);
+
+    /// <summary>The least-privileged booted cell (privilege level first, then the host's namespace and binds), or null.</summary>
+    public static CellRecord? Least(IEnumerable<CellRecord> cells, bool withoutHostWrites) =>
+        cells.Where(c => c.Verdict.Kind == VerdictKind.Booted && (!withoutHostWrites || !WritesHostTree(c)))
+            .OrderBy(c => Rank(c))
+            .ThenBy(c => c.Cell.Id, StringComparer.Ordinal)
+            .FirstOrDefault();
+
+    /// <summary>Smaller is less privilege: level, whether it can write the host's tree, host cgroupns, the bind, another daemon profile, a remedy.</summary>
+    public static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(CellRecord cell)
+    {
+        var run = cell.Cell.Run;
+        var hostNamespace = run.Cgroupns == CgroupnsMode.Host || (run.Cgroupns == CgroupnsMode.EngineDefault && cell.Host?.CgroupMode != HostCgroupMode.V2);
+        var bind = run.CgroupMount switch
+        {
+            CgroupMount.None => 0,
+            CgroupMount.ReadOnlyBind => 1,
+            CgroupMount.RecursiveWritableBind => 2,
+            _ => 3,
+        };
+        return (Levels.ToList().IndexOf(run.Privilege), WritesHostTree(cell), hostNamespace, bind, cell.Cell.Daemon.Name != "default", run.Remedy != Remedy.None);
+    }
+
+    /// <summary>A configuration's flags without the image and the tmpfs set (every v2 cell has it), or "no flags".</summary>
+    public static string Flags(CellRecord cell)
+    {
+        var flags = ContainerSpec.For("image", cell.Cell.Run).Flags().ToList();
+        for (var i = flags.IndexOf("--tmpfs"); i >= 0; i = flags.IndexOf("--tmpfs"))
+        {
+            flags.RemoveRange(i, 2);
+        }
+
+        var profile = cell.Cell.Daemon.Name == "default" ? string.Empty : $" (daemon: {cell.Cell.Daemon.Name})";
+        var remedy = cell.Cell.Run.Remedy == Remedy.None ? string.Empty : $" + {AxisNames.Of(cell.Cell.Run.Remedy)}";
+        return (flags.Count == 0 ? "no cgroup flags" : string.Join(' ', flags)) + remedy + profile;
+    }
+
+    /// <summary>The answer on cgroup v2 as Markdown, from a run of the <c>v2</c> matrix.</summary>
+    public static string RenderV2Answer(CompatibilityReport report)
+    {
+        var measured = report.Cells.Where(c => c.Host is not null).ToList();
+        var imageOrder = report.Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
+        var systemd = report.Images.ToDictionary(i => i.Name, i => i.SystemdVersion ?? "?", StringComparer.Ordinal);
+        var hostOrder = Hosts.HostReleases.All.Select((r, i) => (r.Release, i)).ToDictionary(x => x.Release, x => x.i, StringComparer.Ordinal);
+        IEnumerable<IGrouping<string, CellRecord>> ByHost(IEnumerable<CellRecord> cells) => cells
+            .GroupBy(c => c.Cell.Host.Name)
+            .OrderBy(g => hostOrder.GetValueOrDefault(g.First().Cell.Host.Release ?? string.Empty, int.MaxValue))
+            .ThenBy(g => g.First().Cell.Host.CgroupMode);
+        string HostName(IGrouping<string, CellRecord> host)
+        {
+            var identity = host.First(c => c.Host is not null).Host!;
+            return $"{identity.Release} {AxisNames.Of(identity.CgroupMode)}, Docker {ShortVersion(identity.EngineVersion)}";
+        }
+
+        var md = new StringBuilder();
+        var v2 = measured.Where(c => c.Cell.Host.CgroupMode == HostCgroupMode.V2).ToList();
+
+        md.Append("**The seed report's question** (how to run systemd in a container on a cgroup v2 host without `--cgroupns=host`), answered on the seed's own image (systemd ")
+          .Append(systemd.GetValueOrDefault("seed-replica", "?")).Append("), least privilege first:\n\n");
+        foreach (var host in ByHost(v2.Where(c => c.Cell.Image == "seed-replica")))
+        {
+            var noHostNamespace = host.Where(c => !Rank(c).HostNamespace).ToList();
+            var isolated = Least(noHostNamespace, withoutHostWrites: true);
+            var any = Least(noHostNamespace, withoutHostWrites: false);
+            md.Append(CultureInfo.InvariantCulture, $"- **{HostName(host)}**: ");
+            if (isolated is null && any is null)
+            {
+                md.Append("nothing boots without `--cgroupns=host`.\n");
+                continue;
+            }
+
+            if (isolated is not null)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"`{Flags(isolated)}` boots without being able to write the host's cgroup tree (cell `{isolated.Cell.Id}`)");
+            }
+            else
+            {
+                md.Append("no configuration boots without being able to write the host's cgroup tree");
+            }
+
+            if (any is not null && any != isolated && Rank(any).CompareTo(Rank(isolated ?? any)) < 0)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"; with less privilege but able to write it: `{Flags(any)}` (`{any.Cell.Id}`)");
+            }
+
+            md.Append(".\n");
+        }
+
+        md.Append("\n#### On every v2 host and image (daemon profile `default`)\n\n");
+        md.Append("Least privilege first: **isolated** = boots and cannot write the host's cgroup tree; **at all** = the least-privileged configuration that boots. Then, per privilege level, how many of its configurations boot (`refused`: the engine rejects the flag).\n\n");
+        md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
+        foreach (var host in ByHost(v2.Where(c => c.Cell.Daemon.Name == "default")))
+        {
+            foreach (var image in host.GroupBy(c => c.Cell.Image).OrderBy(g => imageOrder.GetValueOrDefault(g.Key, int.MaxValue)))
+            {
+                var isolated = Least(image, withoutHostWrites: true);
+                var any = Least(image, withoutHostWrites: false);
+                md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(isolated, mark: true)} | {Cell(any, mark: false)} |");
+                foreach (var level in Levels)
+                {
+                    md.Append(' ').Append(LevelSummary(image.Where(c => c.Cell.Run.Privilege == level && c.Cell.Run.Remedy == Remedy.None).ToList())).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+        }
+
+        var profiles = v2.Where(c => c.Cell.Image is "seed-replica" or "debian-bookworm").ToList();
+        var columns = profiles.Select(ProfileColumn).Distinct(StringComparer.Ordinal).OrderBy(ProfileOrder).ToList();
+        md.Append("\n#### Daemon profiles on v2 hosts (the seed's cells and the privilege axis with `--cgroupns=private` and no bind)\n\n");
+        md.Append("The least-privileged booting configuration under each daemon profile (and userns-remap remedy); `-` when none of them boots.\n\n");
+        md.Append("| host | image | ").Append(string.Join(" | ", columns)).Append(" |\n|---|---|").Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+        foreach (var host in ByHost(profiles))
+        {
+            foreach (var image in host.GroupBy(c => c.Cell.Image).OrderBy(g => imageOrder.GetValueOrDefault(g.Key, int.MaxValue)))
+            {
+                // The default profile's column compares like with like: the same configurations the other profiles ran.
+                var comparable = image.Where(c => c.Cell.Daemon.Name != "default" || image.Any(o => o.Cell.Daemon.Name != "default" && o.Cell.Run == c.Cell.Run)).ToList();
+                md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} |");
+                foreach (var column in columns)
+                {
+                    var least = Least(comparable.Where(c => ProfileColumn(c) == column), withoutHostWrites: false);
+                    md.Append(' ').Append(least is null ? "-" : $"`{Flags(least with { Cell = least.Cell with { Daemon = least.Cell.Daemon with { Name = "default" }, Run = least.Cell.Run with { Remedy = Remedy.None } } })}`").Append(" |");
+                }
+
+                md.Append('\n');
+            }
+        }
+
+        var older = measured.Where(c => c.Cell.Host.CgroupMode != HostCgroupMode.V2).ToList();
+        if (older.Count > 0)
+        {
+            md.Append("\n#### Where it used to work: v1 and hybrid hosts (the seed's cells x every privilege level)\n\n");
+            md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
+            foreach (var host in ByHost(older))
+            {
+                foreach (var image in host.GroupBy(c => c.Cell.Image).OrderBy(g => imageOrder.GetValueOrDefault(g.Key, int.MaxValue)))
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(Least(image, true), mark: true)} | {Cell(Least(image, false), mark: false)} |");
+                    foreach (var level in Levels)
+                    {
+                        md.Append(' ').Append(LevelSummary(image.Where(c => c.Cell.Run.Privilege == level).ToList())).Append(" |");
+                    }
+
+                    md.Append('\n');
+                }
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static string Cell(CellRecord? cell, bool mark) =>
+        cell is null ? "nothing boots" : mark ? $"**`{Flags(cell)}`**" : $"`{Flags(cell)}`";
+
+    private static string LevelSummary(IReadOnlyList<CellRecord> cells)
+    {
+        if (cells.Count == 0)
+        {
+            return "-";
+        }
+
+        if (cells.All(c => c.Verdict.Kind == VerdictKind.EngineRefused))
+        {
+            return "refused";
+        }
+
+        var ran = cells.Where(c => c.Verdict.Kind is VerdictKind.Booted or VerdictKind.Failed).ToList();
+        var booted = ran.Count(c => c.Verdict.Kind == VerdictKind.Booted);
+        return booted == 0 ? $"0/{ran.Count}" : $"{booted}/{ran.Count} boot";
+    }
+
+    private static string ProfileColumn(CellRecord cell) =>
+        cell.Cell.Run.Remedy == Remedy.None ? cell.Cell.Daemon.Name : $"{cell.Cell.Daemon.Name} + {AxisNames.Of(cell.Cell.Run.Remedy)}";
+
+    private static int ProfileOrder(string column) => column switch
+    {
+        "default" => 0,
+        "cgroupfs" => 1,
+        "systemd-driver-slice" => 2,
+        "userns-remap" => 3,
+        _ => 4,
+    };
+
+    private static string ShortVersion(string engine) => engine.Split('+', '-')[0];
+}
