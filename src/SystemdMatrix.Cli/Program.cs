@@ -19,6 +19,7 @@ root.Subcommands.Add(HostsCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ExplainCommand.Create());
 
 // Ctrl-C cancels the command's token; teardown (containers, dockerd, mounts) needs a few seconds to finish in order.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };

@@ -30,7 +30,12 @@ public sealed record Signature(
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("patterns")] IReadOnlyList<string> Patterns,
     [property: JsonPropertyName("explanation")] string Explanation,
-    [property: JsonPropertyName("fixes")] IReadOnlyList<Fix> Fixes);
+    [property: JsonPropertyName("fixes")] IReadOnlyList<Fix> Fixes)
+{
+    /// <summary>The axis (or axes) of a cell that decide this failure, in words.</summary>
+    [JsonPropertyName("axis")]
+    public string Axis { get; init; } = string.Empty;
+}
 
 /// <summary>What a log says: the signature that matched and the lines that matched it.</summary>
 public sealed record SignatureMatch(Signature Signature, IReadOnlyList<string> Lines);
@@ -88,6 +93,11 @@ public sealed class SignatureCatalogue
             if (string.IsNullOrWhiteSpace(signature.Id))
             {
                 errors.Add($"{where}.id is missing");
+            }
+
+            if (string.IsNullOrWhiteSpace(signature.Axis))
+            {
+                errors.Add($"{where}.axis is missing: say which of a cell's axes decides this failure");
             }
 
             if (string.IsNullOrWhiteSpace(signature.Explanation))
