@@ -14,7 +14,8 @@ internal static class HostsCommand
     {
         var command = new Command("hosts", "VM hosts: Debian releases with their own docker.io, booted in a chosen cgroup mode.");
         command.Subcommands.Add(Build());
-        command.Subcommands.Add(Boot());
+        command.Subcommands.Add(Boot(up: false));
+        command.Subcommands.Add(Boot(up: true));
         return command;
     }
 
@@ -44,14 +45,17 @@ internal static class HostsCommand
         return command;
     }
 
-    private static Command Boot()
+    /// <summary><c>hosts boot</c> measures a host and shuts it down (<c>--keep-up</c> keeps it); <c>hosts up</c> always keeps it up.</summary>
+    private static Command Boot(bool up)
     {
-        var release = new Option<string>("--release") { Description = "The Debian release of the host.", DefaultValueFactory = _ => "bullseye" };
+        var release = new Option<string>("--release") { Description = "The Debian release of the host.", DefaultValueFactory = _ => up ? "forky" : "bullseye" };
         var mode = new Option<string>("--cgroup") { Description = "The host's cgroup mode: v1, hybrid or v2.", DefaultValueFactory = _ => "v2" };
         var profile = new Option<string>("--profile") { Description = "The daemon profile from matrix/matrices.json.", DefaultValueFactory = _ => "default" };
         var analyze = new Option<bool>("--analyze") { Description = "Also print where the guest's boot time went (systemd-analyze time, critical chain to docker.service, slowest units)." };
         var keepUp = new Option<bool>("--keep-up") { Description = "Keep the VM up until Ctrl-C, and print the DOCKER_HOST of its owner-only socket to try things on it." };
-        var command = new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile, analyze, keepUp };
+        var command = up
+            ? new Command("up", "Boot one host VM (default: Debian forky, Docker 28, cgroup v2), print the DOCKER_HOST of its owner-only socket and keep it up until Ctrl-C, then remove it like a run does: a real host to try an image and flags on.") { release, mode, profile, analyze, keepUp }
+            : new Command("boot", "Boot one host VM, report what it measured (engine, cgroup mode, driver, accelerator, boot time), and shut it down.") { release, mode, profile, analyze, keepUp };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -69,7 +73,7 @@ internal static class HostsCommand
                     Console.WriteLine(await vm.AnalyzeBootAsync(ct));
                 }
 
-                if (result.GetValue(keepUp))
+                if (up || result.GetValue(keepUp))
                 {
                     Out.Log($"DOCKER_HOST={vm.Endpoint.SocketUri} (owner-only socket); keeping the VM up until Ctrl-C");
                     await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);

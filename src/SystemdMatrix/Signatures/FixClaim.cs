@@ -86,10 +86,11 @@ public sealed record FixChange(
 
 /// <summary>
 /// A fix's claim held against measured results: the failing cells it covers (<see cref="Occurrences"/>), the cells
-/// the fix makes of them that booted (<see cref="Proof"/>), those that did not boot although the fix should have
-/// got them past the signature (<see cref="Refutations"/>: the same signature again, or the engine refusing the
-/// fix's flags), and those that got past it only to fail for another reason (<see cref="OtherObstacles"/>).
-/// Fixed cells nobody measured count for nothing.
+/// the fix makes of them that booted (<see cref="Proof"/>), those that failed with the same signature all the same
+/// (<see cref="Refutations"/>), those that got past it only to fail for another reason (<see cref="OtherObstacles"/>),
+/// and those whose engine refused the fix's flags (<see cref="Unavailable"/>: the fix does not exist on that host,
+/// which says nothing of whether it works; a claim's scope keeps such hosts out). Fixed cells nobody measured count
+/// for nothing.
 /// </summary>
 public sealed record FixEvidence(
     Signature Signature,
@@ -99,6 +100,9 @@ public sealed record FixEvidence(
     IReadOnlyList<(CellRecord Occurrence, CellRecord Fixed)> Refutations,
     IReadOnlyList<CellRecord> OtherObstacles)
 {
+    /// <summary>Fixed cells the engine refused to create.</summary>
+    public IReadOnlyList<CellRecord> Unavailable { get; init; } = [];
+
     /// <summary>Proven: at least one cell shows it working where the signature occurs, and none refutes it.</summary>
     public bool Proven => Proof.Count > 0 && Refutations.Count == 0;
 
@@ -119,6 +123,7 @@ public sealed record FixEvidence(
         var proof = new List<CellRecord>();
         var refutations = new List<(CellRecord, CellRecord)>();
         var obstacles = new List<CellRecord>();
+        var unavailable = new List<CellRecord>();
         foreach (var occurrence in occurrences)
         {
             if (!byCell.TryGetValue(Apply(claim.Set, occurrence), out var fixedCell) || fixedCell.Verdict.Kind is VerdictKind.NotApplicable or VerdictKind.Skipped or VerdictKind.InfrastructureError)
@@ -134,13 +139,19 @@ public sealed record FixEvidence(
                 case VerdictKind.Failed when fixedCell.Verdict.Signature != signature.Id:
                     obstacles.Add(fixedCell);
                     break;
+                case VerdictKind.EngineRefused:
+                    unavailable.Add(fixedCell);
+                    break;
                 default:
                     refutations.Add((occurrence, fixedCell));
                     break;
             }
         }
 
-        return new FixEvidence(signature, fix, occurrences, proof.Distinct().ToList(), refutations.DistinctBy(r => r.Item2.Cell.Id).ToList(), obstacles.Distinct().ToList());
+        return new FixEvidence(signature, fix, occurrences, proof.Distinct().ToList(), refutations.DistinctBy(r => r.Item2.Cell.Id).ToList(), obstacles.Distinct().ToList())
+        {
+            Unavailable = unavailable.Distinct().ToList(),
+        };
     }
 
     /// <summary>The cell a fix makes of a failing one, as a lookup key: host (by name), image, daemon profile, flags.</summary>

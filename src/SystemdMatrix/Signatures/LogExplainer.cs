@@ -109,7 +109,9 @@ public static partial class LogExplainer
 
         if (evidence.Proof.Count == 0)
         {
-            return "no committed reference cell shows it yet";
+            return evidence.Unavailable.Count > 0
+                ? $"no committed reference cell shows it yet; refused by the engine in {evidence.Unavailable.Count} cells, e.g. {evidence.Unavailable[0].Cell.Id}: {evidence.Unavailable[0].Verdict.Message}"
+                : "no committed reference cell shows it yet";
         }
 
         var hosts = evidence.Proof.Where(p => p.Host is not null).Select(p => p.Host!).Select(h => $"Docker {h.EngineVersion.Split('+')[0]} on cgroup {Model.AxisNames.Of(h.CgroupMode)}").Distinct().ToList();

@@ -36,7 +36,7 @@ public sealed class FixClaimTests
     }
 
     [Test]
-    public void A_fixed_cell_that_fails_the_same_way_or_is_refused_refutes_it_and_another_failure_does_not()
+    public void A_fixed_cell_that_fails_the_same_way_refutes_it_and_a_refusal_or_another_failure_does_not()
     {
         var sameAgain = FixEvidence.Weigh(ReadOnly, HostRwFix, [Cell(ReadOnlyBind, Failed("cgroup-readonly")), Cell(HostRw, Failed("cgroup-readonly")), Cell(ReadOnlyBind, Failed("cgroup-readonly"), "seed-replica"), Cell(HostRw, Booted, "seed-replica")]);
         var refused = FixEvidence.Weigh(ReadOnly, HostRwFix, [Cell(ReadOnlyBind, Failed("cgroup-readonly")), Cell(HostRw, Verdict.EngineRefused("no"))]);
@@ -46,7 +46,7 @@ public sealed class FixClaimTests
         {
             Assert.That(sameAgain.Proven, Is.False, "one image boots with the fix, the other still fails with the signature");
             Assert.That(sameAgain.Refutations.Single().Fixed.Cell.Image, Is.EqualTo("debian-bookworm"));
-            Assert.That(refused.Proven, Is.False);
+            Assert.That((refused.Proven, refused.Refutations.Count, refused.Unavailable.Count), Is.EqualTo((false, 0, 1)), "refused: not available on that host, neither proof nor refutation");
             Assert.That(otherObstacle.Proven, Is.True, "past the signature, a different failure is another problem");
             Assert.That(otherObstacle.OtherObstacles.Single().Verdict.Signature, Is.EqualTo("cgroup-missing"));
         });
