@@ -23,6 +23,7 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     /// <summary>Cells of the matrix that no run has decided yet: a table with any is incomplete and says so.</summary>
     public IReadOnlyList<string> Missing { get; init; } = [];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<CellRecord> OrderedCells =>
         Cells.OrderBy(r => r.Image.Name, StringComparer.Ordinal).ThenBy(r => r.Host?.Key ?? string.Empty, StringComparer.Ordinal).ThenBy(r => r.Cell.Id, StringComparer.Ordinal).ToList();
 

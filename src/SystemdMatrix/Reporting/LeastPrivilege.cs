@@ -114,7 +114,7 @@ public static class LeastPrivilege
         }
 
         md.Append("\n#### On every v2 host and image (daemon profile `default`)\n\n");
-        md.Append("Least privilege first: **isolated** = boots and cannot write the host's cgroup tree; **at all** = the least-privileged configuration that boots. Then, per privilege level, how many of its configurations boot (`refused`: the engine rejects the flag).\n\n");
+        md.Append("Least privilege first: **isolated** = the least-privileged configuration that boots and cannot write the host's cgroup tree (no `:rw` bind, no `SYS_ADMIN`, not `--privileged`, not the host's cgroupns without a bind); **at all** = the least-privileged one that boots. Then, per privilege level, how many of the configurations the engine ran boot (`refused`: the engine rejects the flag; `-`: none is applicable). Tmpfs on `/run`, `/run/lock`, `/tmp` in every cell.\n\n");
         md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var host in ByHost(v2.Where(c => c.Cell.Daemon.Name == "default")))
         {
@@ -187,12 +187,12 @@ public static class LeastPrivilege
             return "-";
         }
 
-        if (cells.All(c => c.Verdict.Kind == VerdictKind.EngineRefused))
+        var ran = cells.Where(c => c.Verdict.Kind is VerdictKind.Booted or VerdictKind.Failed).ToList();
+        if (ran.Count == 0)
         {
-            return "refused";
+            return cells.Any(c => c.Verdict.Kind == VerdictKind.EngineRefused) ? "refused" : "-";
         }
 
-        var ran = cells.Where(c => c.Verdict.Kind is VerdictKind.Booted or VerdictKind.Failed).ToList();
         var booted = ran.Count(c => c.Verdict.Kind == VerdictKind.Booted);
         return booted == 0 ? $"0/{ran.Count}" : $"{booted}/{ran.Count} boot";
     }
