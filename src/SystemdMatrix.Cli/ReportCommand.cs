@@ -9,7 +9,8 @@ internal static class ReportCommand
     public static Command Create()
     {
         var check = new Option<bool>("--check") { Description = "Fail when a rendering differs from what the committed results give, instead of writing it." };
-        var command = new Command("report", $"Render {CommittedReports.Folder}/*.json (the reference runs' results) into {CommittedReports.Folder}/*.md and the README's generated blocks.") { check };
+        var publish = new Option<string?>("--publish") { Description = "First commit MATRIX's newest stored results (artifacts/results, as a finished or interrupted run left them; undecided cells listed as missing) as its reference results, then render." };
+        var command = new Command("report", $"Render {CommittedReports.Folder}/*.json (the reference runs' results) into {CommittedReports.Folder}/*.md and the README's generated blocks.") { check, publish };
         command.SetAction(result => Out.Guard(() =>
         {
             var layout = CliOptions.Layout(result);
@@ -24,6 +25,20 @@ internal static class ReportCommand
 
                 Out.Log($"every rendering of {CommittedReports.Folder} is current");
                 return Task.FromResult(0);
+            }
+
+            if (result.GetValue(publish) is { } matrix)
+            {
+                var data = Data.ProjectData.Load(layout);
+                var report = CommittedReports.FromStore(data.Definition, matrix, new Results.ResultStore(layout.Results));
+                var unfit = report.Cells.Count(r => r.Verdict.Kind is Model.VerdictKind.Skipped or Model.VerdictKind.InfrastructureError);
+                if (unfit > 0)
+                {
+                    Out.Error($"{matrix}: {unfit} stored results are skipped or broken cells; run them before publishing");
+                    return Task.FromResult(1);
+                }
+
+                Out.Log($"published {CommittedReports.Publish(layout, report)}: {report.Cells.Count} cells{(report.Missing.Count > 0 ? $", {report.Missing.Count} not decided yet (the report says so)" : string.Empty)}");
             }
 
             var changed = CommittedReports.Write(layout);

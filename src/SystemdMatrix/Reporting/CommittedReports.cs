@@ -74,6 +74,25 @@ public static class CommittedReports
         return path;
     }
 
+    /// <summary>
+    /// The matrix's report made of the newest stored result of each of its cells (what an interrupted or finished run
+    /// left in the artifacts' result store), without booting anything; cells nobody decided yet are listed as missing.
+    /// </summary>
+    public static CompatibilityReport FromStore(Matrix.MatrixDefinition definition, string matrixName, Results.ResultStore store)
+    {
+        var matrix = definition.Find(matrixName);
+        var (latest, missing) = store.Latest(definition.Expand(matrix).Select(c => c.Id).ToList());
+        var images = matrix.Images
+            .Select(name => latest.FirstOrDefault(r => r.Image.Name == name && r.Image.Tag is not null)?.Image)
+            .OfType<Results.ImageRecord>()
+            .Select(i => new ReportImage(i.Name, i.Tag!, i.SystemdVersion, "cached", null))
+            .ToList();
+        return new CompatibilityReport(matrix.Name, latest.Count > 0 ? latest.Max(r => r.DecidedAt) : DateTimeOffset.UtcNow, images, latest.Select(r => r with { Log = null }).ToList())
+        {
+            Missing = missing,
+        };
+    }
+
     private static string Markdown(CompatibilityReport report) =>
         $"# Matrix `{report.Matrix}`: reference results\n\nGenerated from [{report.Matrix}.json]({report.Matrix}.json) by `systemd-matrix report`; do not edit.\n\n"
         + report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(includeTimes: false);

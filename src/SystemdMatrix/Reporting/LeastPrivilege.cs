@@ -80,6 +80,11 @@ public static class LeastPrivilege
         }
 
         var md = new StringBuilder();
+        if (report.Missing.Count > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"**Incomplete**: {report.Missing.Count} of the matrix's {report.Missing.Count + report.Cells.Count} cells are not decided yet (the run resumes where it stopped); what follows is made of the {report.Cells.Count} decided so far.\n\n");
+        }
+
         var v2 = measured.Where(c => c.Cell.Host.CgroupMode == HostCgroupMode.V2).ToList();
 
         md.Append("**The seed report's question** (how to run systemd in a container on a cgroup v2 host without `--cgroupns=host`), answered on the seed's own image (systemd ")
