@@ -87,34 +87,13 @@ public static class LeastPrivilege
 
         var v2 = measured.Where(c => c.Cell.Host.CgroupMode == HostCgroupMode.V2).ToList();
 
-        md.Append("**The seed report's question** (how to run systemd in a container on a cgroup v2 host without `--cgroupns=host`), answered on the seed's own image (systemd ")
-          .Append(systemd.GetValueOrDefault("seed-replica", "?")).Append("), least privilege first:\n\n");
-        foreach (var host in ByHost(v2.Where(c => c.Cell.Image == "seed-replica")))
+        md.Append("**The seed report's question** (how to run systemd in a container on a cgroup v2 host without `--cgroupns=host`), per engine version, least privilege first: on the seed's own image (systemd ")
+          .Append(systemd.GetValueOrDefault("seed-replica", "?"))
+          .Append(", with the report's `VOLUME [\"/sys/fs/cgroup\"]`), and on Debian bullseye's image (the same systemd, without that volume):\n\n");
+        foreach (var host in ByHost(v2))
         {
-            var noHostNamespace = host.Where(c => !Rank(c).HostNamespace).ToList();
-            var isolated = Least(noHostNamespace, withoutHostWrites: true);
-            var any = Least(noHostNamespace, withoutHostWrites: false);
             md.Append(CultureInfo.InvariantCulture, $"- **{HostName(host)}**: ");
-            if (isolated is null && any is null)
-            {
-                md.Append("nothing boots without `--cgroupns=host`.\n");
-                continue;
-            }
-
-            if (isolated is not null)
-            {
-                md.Append(CultureInfo.InvariantCulture, $"`{Flags(isolated)}` boots without being able to write the host's cgroup tree (cell `{isolated.Cell.Id}`)");
-            }
-            else
-            {
-                md.Append("no configuration boots without being able to write the host's cgroup tree");
-            }
-
-            if (any is not null && any != isolated && Rank(any).CompareTo(Rank(isolated ?? any)) < 0)
-            {
-                md.Append(CultureInfo.InvariantCulture, $"; with less privilege but able to write it: `{Flags(any)}` (`{any.Cell.Id}`)");
-            }
-
+            md.Append(string.Join("; ", new[] { ("seed-replica", "the seed's image"), ("debian-bullseye", "Debian bullseye's") }.Select(image => $"{image.Item2}: {Answer(host.Where(c => c.Cell.Image == image.Item1 && !Rank(c).HostNamespace).ToList())}")));
             md.Append(".\n");
         }
 
@@ -180,6 +159,27 @@ public static class LeastPrivilege
         }
 
         return md.ToString();
+    }
+
+    /// <summary>One host's answer for one image, from its cells outside the host's cgroupns.</summary>
+    private static string Answer(IReadOnlyList<CellRecord> cells)
+    {
+        var isolated = Least(cells, withoutHostWrites: true);
+        var any = Least(cells, withoutHostWrites: false);
+        if (isolated is null && any is null)
+        {
+            return "nothing boots without `--cgroupns=host`";
+        }
+
+        var text = isolated is not null
+            ? $"`{Flags(isolated)}` boots and cannot write the host's cgroup tree (`{isolated.Cell.Id}`)"
+            : "nothing boots that cannot write the host's cgroup tree";
+        if (any is not null && (isolated is null || Rank(any).CompareTo(Rank(isolated)) < 0) && any != isolated)
+        {
+            text += $"{(isolated is null ? ";" : ", and with less privilege but able to write it,")} `{Flags(any)}` boots (`{any.Cell.Id}`)";
+        }
+
+        return text;
     }
 
     private static string Cell(CellRecord? cell, bool mark) =>
