@@ -31,10 +31,9 @@ internal static class ReportCommand
             {
                 var data = Data.ProjectData.Load(layout);
                 var report = CommittedReports.FromStore(data.Definition, matrix, new Results.ResultStore(layout.Results));
-                var unfit = report.Cells.Count(r => r.Verdict.Kind is Model.VerdictKind.Skipped or Model.VerdictKind.InfrastructureError);
-                if (unfit > 0)
+                if (CommittedReports.Unpublishable(report, requireComplete: false) is { } why)
                 {
-                    Out.Error($"{matrix}: {unfit} stored results are skipped or broken cells; run them before publishing");
+                    Out.Error($"not published: {why}");
                     return Task.FromResult(1);
                 }
 

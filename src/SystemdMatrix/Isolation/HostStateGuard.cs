@@ -128,6 +128,17 @@ public sealed class HostStateGuard(ICgroupTree tree, CellGate gate) : IAsyncDisp
 
         var refused = await tree.RunAsync(diff.RestoreScript(), cancellationToken).ConfigureAwait(false);
         var left = (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline);
+        // A removed container's cgroup goes when the host's systemd has stopped its scope, after the engine answered
+        // the removal; until then the kernel refuses to take controllers off its parent (EBUSY). Reading the tree
+        // once cost about a second through docker exec, which hid it; the attached shell answers in a third of one.
+        // So the state is put back again, for up to 10 s, until it is the defined state or the host gives up.
+        for (var attempt = 0; !left.IsEmpty && attempt < 20; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            refused = await tree.RunAsync(left.RestoreScript(), cancellationToken).ConfigureAwait(false);
+            left = (await tree.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(baseline);
+        }
+
         if (!left.IsEmpty)
         {
             throw new HostStateException(

@@ -65,6 +65,18 @@ public static class CommittedReports
         return changed;
     }
 
+    /// <summary>
+    /// Why a report may not be committed as reference results, or null: a skipped or broken cell measured nothing
+    /// about systemd; with <paramref name="requireComplete"/>, neither may any cell be missing.
+    /// </summary>
+    public static string? Unpublishable(CompatibilityReport report, bool requireComplete)
+    {
+        var unfit = report.Cells.Count(r => r.Verdict.Kind is Model.VerdictKind.Skipped or Model.VerdictKind.InfrastructureError);
+        return unfit > 0 || (requireComplete && report.Missing.Count > 0)
+            ? $"the {report.Matrix} results lack {report.Missing.Count} cells and hold {unfit} skipped or broken ones (run them, then publish again)"
+            : null;
+    }
+
     /// <summary>Commits a reference run's results to the folder (then <see cref="Write"/> renders them).</summary>
     public static string Publish(RepositoryLayout layout, CompatibilityReport report)
     {

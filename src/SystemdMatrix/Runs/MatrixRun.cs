@@ -163,10 +163,9 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
         if (options.Publish)
         {
-            var unfit = latest.Where(r => r.Verdict.Kind is VerdictKind.Skipped or VerdictKind.InfrastructureError).ToList();
-            if (missing.Count > 0 || unfit.Count > 0)
+            if (CommittedReports.Unpublishable(report, requireComplete: true) is { } why)
             {
-                log($"not published: the {matrix.Name} results lack {missing.Count} cells and hold {unfit.Count} skipped or broken ones (run them, then --publish again)");
+                log($"not published: {why}");
             }
             else
             {

@@ -23,7 +23,16 @@ public sealed class RunProgress
 
     private IReadOnlyList<string> Order { get; }
 
-    public int Total => _hosts.Values.Sum(h => h.Total);
+    public int Total
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _hosts.Values.Sum(h => h.Total);
+            }
+        }
+    }
 
     public int Done
     {
