@@ -27,8 +27,7 @@ public static class HostWriteClassifier
     {
         var run = cell.Run;
         var unified = host.CgroupMode == HostCgroupMode.V2;
-        // The engine's default cgroupns is private on a v2 host and the host's on v1 and hybrid.
-        var hostNamespace = run.Cgroupns == CgroupnsMode.Host || (run.Cgroupns == CgroupnsMode.EngineDefault && !unified);
+        var hostNamespace = run.InHostCgroupNamespace(host.CgroupMode);
         var engine = ApplicabilityRule.EngineVersionOf(host.EngineVersion);
 
         return run switch

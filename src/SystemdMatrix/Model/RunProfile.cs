@@ -62,6 +62,10 @@ public sealed record RunProfile(
 
     public static RunProfile Default { get; } = new(CgroupnsMode.EngineDefault, CgroupMount.None, Privilege.None, Tmpfs: true);
 
+    /// <summary>Whether the container is in the host's cgroup namespace: asked for, or the engine's default on a v1 or hybrid host (private on v2).</summary>
+    public bool InHostCgroupNamespace(HostCgroupMode? hostMode) =>
+        Cgroupns == CgroupnsMode.Host || (Cgroupns == CgroupnsMode.EngineDefault && hostMode != HostCgroupMode.V2);
+
     public RunProfile WithCgroupns(CgroupnsMode mode) => this with { Cgroupns = mode };
 
     public RunProfile WithCgroupMount(CgroupMount mount) => this with { CgroupMount = mount };

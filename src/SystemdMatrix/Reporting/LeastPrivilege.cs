@@ -37,7 +37,7 @@ public static class LeastPrivilege
     public static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(CellRecord cell)
     {
         var run = cell.Cell.Run;
-        var hostNamespace = run.Cgroupns == CgroupnsMode.Host || (run.Cgroupns == CgroupnsMode.EngineDefault && cell.Host?.CgroupMode != HostCgroupMode.V2);
+        var hostNamespace = run.InHostCgroupNamespace(cell.Host?.CgroupMode);
         var bind = run.CgroupMount switch
         {
             CgroupMount.None => 0,
