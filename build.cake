@@ -72,8 +72,8 @@ Task("Hosts")
 Task("Matrix")
     .IsDependentOn("Prerequisites")
     .Does(() => Cli(allowHostWrites
-        ? new[] { "run", "--matrix", matrix, "--update-readme", "--allow-host-writes" }
-        : new[] { "run", "--matrix", matrix, "--update-readme" }));
+        ? new[] { "run", "--matrix", matrix, "--allow-host-writes" }
+        : new[] { "run", "--matrix", matrix }));
 
 Task("Test")
     .IsDependentOn("Prerequisites")

@@ -10,10 +10,27 @@ internal static class ReportCommand
     {
         var check = new Option<bool>("--check") { Description = "Fail when a rendering differs from what the committed results give, instead of writing it." };
         var publish = new Option<string?>("--publish") { Description = "First commit MATRIX's newest stored results (artifacts/results, as a finished or interrupted run left them; undecided cells listed as missing) as its reference results, then render." };
-        var command = new Command("report", $"Render {CommittedReports.Folder}/*.json (the reference runs' results) into {CommittedReports.Folder}/*.md and the README's generated blocks.") { check, publish };
+        var against = new Option<string?>("--against") { Description = "List the cells whose verdict changed since these older results (a MATRIX.json), regressions first; exit 1 on a regression." };
+        var newer = new Option<string?>("--results") { Description = "With --against: the newer results (default: artifacts/compatibility/MATRIX.json, what the last run of the older results' matrix wrote)." };
+        var command = new Command("report", $"Render {CommittedReports.Folder}/*.json (the reference runs' results) into {CommittedReports.Folder}/*.md and the README's generated blocks.") { check, publish, against, newer };
         command.SetAction(result => Out.Guard(() =>
         {
             var layout = CliOptions.Layout(result);
+            if (result.GetValue(against) is { } olderPath)
+            {
+                var older = CompatibilityReport.Load(olderPath);
+                var newerPath = result.GetValue(newer) ?? Path.Combine(layout.Artifacts, "compatibility", $"{older.Matrix}.json");
+                if (!File.Exists(newerPath))
+                {
+                    Out.Error($"{newerPath}: no results to compare with {olderPath} (run --matrix {older.Matrix} first, or name them with --results)");
+                    return Task.FromResult(2);
+                }
+
+                var changes = VerdictChanges.Between(older.Cells, CompatibilityReport.Load(newerPath).Cells);
+                Out.Log(changes.Describe(olderPath, newerPath).TrimEnd('\n'));
+                return Task.FromResult(changes.Regressions.Any() ? 1 : 0);
+            }
+
             if (result.GetValue(check))
             {
                 var drift = CommittedReports.Drift(layout);

@@ -16,7 +16,6 @@ internal static class RunCommand
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
         var fresh = new Option<bool>("--fresh") { Description = "Do not resume an interrupted run; boot every cell again." };
-        var readme = new Option<bool>("--update-readme") { Description = "Also replace the matrix's compatibility table in README.md (only from a complete set of its results)." };
         var allowHostWrites = new Option<bool>(Isolation.HostWriteClassifier.OptIn)
         {
             Description = "Also run, on sandbox engines, the cells that can write this machine's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
@@ -28,7 +27,7 @@ internal static class RunCommand
         };
         var publish = new Option<bool>("--publish") { Description = "Commit the matrix's complete results as reference results (docs/compatibility/MATRIX.json) and render them (see `report`)." };
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, readme, publish, allowHostWrites, shuffle, unused, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, fresh, publish, allowHostWrites, shuffle, unused, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -44,7 +43,6 @@ internal static class RunCommand
                 Parallelism = result.GetValue(parallel),
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? []),
                 Fresh = result.GetValue(fresh),
-                UpdateReadme = result.GetValue(readme),
                 Publish = result.GetValue(publish),
                 AllowHostWrites = result.GetValue(allowHostWrites),
                 PauseAfterCells = result.GetValue(pause),

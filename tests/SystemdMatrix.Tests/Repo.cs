@@ -7,13 +7,13 @@ internal static class Repo
 {
     public static RepositoryLayout Layout { get; } = RepositoryLayout.Discover(TestContext.CurrentContext.TestDirectory);
 
-    /// <summary>The README's text between two markers (the markers must be there, in order).</summary>
-    public static string ReadmeSection(string begin, string end)
+    /// <summary>A documentation file's text between two markers (the markers must be there, in order).</summary>
+    public static string DocSection(string file, string begin, string end)
     {
-        var readme = File.ReadAllText(Path.Combine(Layout.Root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Layout.Root, file));
         var from = readme.IndexOf(begin, StringComparison.Ordinal);
         var to = readme.IndexOf(end, StringComparison.Ordinal);
-        Assert.That(from >= 0 && to > from, Is.True, $"README.md has the markers {begin} ... {end}");
+        Assert.That(from >= 0 && to > from, Is.True, $"{file} has the markers {begin} ... {end}");
         return readme[(from + begin.Length)..to].Trim('\n');
     }
 

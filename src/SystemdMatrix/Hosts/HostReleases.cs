@@ -50,10 +50,10 @@ public static class HostReleases
 
     public static IReadOnlyList<HostRelease> All => Loaded.Value.All;
 
-    public const string ReadmeBegin = "<!-- host-releases:begin (generated from hosts/releases.json; a test checks it) -->";
-    public const string ReadmeEnd = "<!-- host-releases:end -->";
+    public const string PageBegin = "<!-- host-releases:begin (generated from hosts/releases.json; a test checks it) -->";
+    public const string PageEnd = "<!-- host-releases:end -->";
 
-    /// <summary>The README's list of host releases, between <see cref="ReadmeBegin"/> and <see cref="ReadmeEnd"/>.</summary>
+    /// <summary>docs/how-it-works.md's list of host releases, between <see cref="PageBegin"/> and <see cref="PageEnd"/>.</summary>
     public static string ToMarkdown() =>
         "| release | docker.io | systemd | v1 and hybrid hosts |\n|---|---|---|---|\n"
         + string.Concat(All.Select(r => $"| {r.Release} | {r.DockerVersion} | {r.SystemdVersion} | {LegacyText(r)} |\n"));

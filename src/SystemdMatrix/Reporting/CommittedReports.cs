@@ -5,7 +5,7 @@ namespace SystemdMatrix.Reporting;
 /// <summary>
 /// The reference runs' results committed under <c>docs/compatibility/</c> (<c>MATRIX.json</c>, written by
 /// <c>run --publish</c>) and everything rendered from them alone: <c>MATRIX.md</c> beside each, and the README's
-/// blocks for that matrix (its pivot table, and for a matrix with an answer block, the least-privilege answer).
+/// block for a matrix that has one (the least-privilege answer; its whole page carries the rest).
 /// <c>systemd-matrix report</c> writes them; <c>report --check</c> and a unit test fail when one has drifted.
 /// </summary>
 public static class CommittedReports
@@ -33,15 +33,11 @@ public static class CommittedReports
         var readme = File.ReadAllText(readmePath);
         foreach (var report in Load(layout))
         {
-            files.Add((Path.Combine(layout.Root, Folder, $"{report.Matrix}.md"), Markdown(report)));
-            if (ReadmeTable.HasBlock(readme, report.Matrix))
+            var answered = readme.Contains(AnswerBegin(report.Matrix), StringComparison.Ordinal);
+            files.Add((Path.Combine(layout.Root, Folder, $"{report.Matrix}.md"), Markdown(report, answered)));
+            if (answered)
             {
-                readme = ReadmeTable.Replace(readme, report.Matrix, report.ToPivotMarkdown());
-            }
-
-            if (readme.Contains(AnswerBegin(report.Matrix), StringComparison.Ordinal))
-            {
-                readme = MarkedSection.Replace(readme, AnswerBegin(report.Matrix), AnswerEnd(report.Matrix), LeastPrivilege.RenderV2Answer(report));
+                readme = MarkedSection.Replace(readme, AnswerBegin(report.Matrix), AnswerEnd(report.Matrix), LeastPrivilege.RenderV2Answer(report, brief: true));
             }
         }
 
@@ -105,7 +101,8 @@ public static class CommittedReports
         };
     }
 
-    private static string Markdown(CompatibilityReport report) =>
+    private static string Markdown(CompatibilityReport report, bool answered) =>
         $"# Matrix `{report.Matrix}`: reference results\n\nGenerated from [{report.Matrix}.json]({report.Matrix}.json) by `systemd-matrix report`; do not edit.\n\n"
+        + (answered ? "## The answer\n\n" + LeastPrivilege.RenderV2Answer(report) + "\n" : string.Empty)
         + report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(includeTimes: false);
 }

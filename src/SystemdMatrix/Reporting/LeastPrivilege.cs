@@ -62,9 +62,15 @@ public static class LeastPrivilege
         return (flags.Count == 0 ? "no cgroup flags" : string.Join(' ', flags)) + remedy + profile;
     }
 
-    /// <summary>The answer on cgroup v2 as Markdown, from a run of the <c>v2</c> matrix.</summary>
-    public static string RenderV2Answer(CompatibilityReport report)
+    /// <summary>
+    /// The answer on cgroup v2 as Markdown, from a run of the <c>v2</c> matrix: the seed's question per engine, the
+    /// host x image table and the daemon profiles, then where it used to work (the v1 and hybrid hosts).
+    /// <paramref name="brief"/> is the README's: without the v1 and hybrid hosts (the matrix's own page has them), and
+    /// the tables spell the bind's source and target as <c>…</c>.
+    /// </summary>
+    public static string RenderV2Answer(CompatibilityReport report, bool brief = false)
     {
+        var withOlderHosts = !brief;
         var measured = report.Cells.Where(c => c.Host is not null).ToList();
         var imageOrder = report.Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
         var systemd = report.Images.ToDictionary(i => i.Name, i => i.SystemdVersion ?? "?", StringComparer.Ordinal);
@@ -98,6 +104,11 @@ public static class LeastPrivilege
         }
 
         md.Append("\n#### On every v2 host and image (daemon profile `default`)\n\n");
+        if (brief)
+        {
+            md.Append("In the tables, `…` is `/sys/fs/cgroup:/sys/fs/cgroup` (with `--mount`: `type=bind,source=/sys/fs/cgroup,target=/sys/fs/cgroup`).\n\n");
+        }
+
         md.Append("Least privilege first: **isolated** = the least-privileged configuration that boots and cannot write the host's cgroup tree (no `:rw` bind, no `SYS_ADMIN`, not `--privileged`, not the host's cgroupns without a bind); **at all** = the least-privileged one that boots. Then, per privilege level, how many of the configurations the engine ran boot (`refused`: the engine rejects the flag; `-`: none is applicable). Tmpfs on `/run`, `/run/lock`, `/tmp` in every cell.\n\n");
         md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var host in ByHost(v2.Where(c => c.Cell.Daemon.Name == "default")))
@@ -106,7 +117,7 @@ public static class LeastPrivilege
             {
                 var isolated = Least(image, withoutHostWrites: true);
                 var any = Least(image, withoutHostWrites: false);
-                md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(isolated, mark: true)} | {Cell(any, mark: false)} |");
+                md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(isolated, mark: true, brief)} | {Cell(any, mark: false, brief)} |");
                 foreach (var level in Levels)
                 {
                     md.Append(' ').Append(LevelSummary(image.Where(c => c.Cell.Run.Privilege == level && c.Cell.Run.Remedy == Remedy.None).ToList())).Append(" |");
@@ -131,7 +142,7 @@ public static class LeastPrivilege
                 foreach (var column in columns)
                 {
                     var least = Least(comparable.Where(c => ProfileColumn(c) == column), withoutHostWrites: false);
-                    md.Append(' ').Append(least is null ? "-" : $"`{Flags(least with { Cell = least.Cell with { Daemon = least.Cell.Daemon with { Name = "default" }, Run = least.Cell.Run with { Remedy = Remedy.None } } })}`").Append(" |");
+                    md.Append(' ').Append(least is null ? "-" : $"`{TableFlags(least with { Cell = least.Cell with { Daemon = least.Cell.Daemon with { Name = "default" }, Run = least.Cell.Run with { Remedy = Remedy.None } } }, brief)}`").Append(" |");
                 }
 
                 md.Append('\n');
@@ -139,7 +150,7 @@ public static class LeastPrivilege
         }
 
         var older = measured.Where(c => c.Cell.Host.CgroupMode != HostCgroupMode.V2).ToList();
-        if (older.Count > 0)
+        if (withOlderHosts && older.Count > 0)
         {
             md.Append("\n#### Where it used to work: v1 and hybrid hosts (the seed's cells x every privilege level)\n\n");
             md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
@@ -147,7 +158,7 @@ public static class LeastPrivilege
             {
                 foreach (var image in host.GroupBy(c => c.Cell.Image).OrderBy(g => imageOrder.GetValueOrDefault(g.Key, int.MaxValue)))
                 {
-                    md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(Least(image, true), mark: true)} | {Cell(Least(image, false), mark: false)} |");
+                    md.Append(CultureInfo.InvariantCulture, $"| {HostName(host)} | {image.Key} ({systemd.GetValueOrDefault(image.Key, "?")}) | {Cell(Least(image, true), mark: true, brief)} | {Cell(Least(image, false), mark: false, brief)} |");
                     foreach (var level in Levels)
                     {
                         md.Append(' ').Append(LevelSummary(image.Where(c => c.Cell.Run.Privilege == level).ToList())).Append(" |");
@@ -182,8 +193,13 @@ public static class LeastPrivilege
         return text;
     }
 
-    private static string Cell(CellRecord? cell, bool mark) =>
-        cell is null ? "nothing boots" : mark ? $"**`{Flags(cell)}`**" : $"`{Flags(cell)}`";
+    private static string Cell(CellRecord? cell, bool mark, bool brief) =>
+        cell is null ? "nothing boots" : mark ? $"**`{TableFlags(cell, brief)}`**" : $"`{TableFlags(cell, brief)}`";
+
+    /// <summary>A configuration's flags in a table cell: with <paramref name="brief"/>, the cgroup bind's paths as <c>…</c>.</summary>
+    private static string TableFlags(CellRecord cell, bool brief) => brief
+        ? Flags(cell).Replace("type=bind,source=/sys/fs/cgroup,target=/sys/fs/cgroup", "…", StringComparison.Ordinal).Replace("/sys/fs/cgroup:/sys/fs/cgroup", "…", StringComparison.Ordinal)
+        : Flags(cell);
 
     private static string LevelSummary(IReadOnlyList<CellRecord> cells)
     {

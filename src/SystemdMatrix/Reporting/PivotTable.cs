@@ -133,7 +133,7 @@ internal sealed class PivotTable
                + (remedies ? $" {RemedyLabel(run.Remedy)} |" : string.Empty);
     }
 
-    /// <summary>How the columns read: what each value means as a flag is in the README's legend.</summary>
+    /// <summary>How the columns read: what each value means as a flag is in the README's "How to read it".</summary>
     private static string MountLabel(CgroupMount mount) => mount switch
     {
         CgroupMount.None => "not mounted",

@@ -26,9 +26,6 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// <summary>Ignore an interrupted earlier run's results instead of resuming it.</summary>
     public bool Fresh { get; init; }
 
-    /// <summary>Replace the table between the README's markers with this run's.</summary>
-    public bool UpdateReadme { get; init; }
-
     /// <summary>
     /// Commit the matrix's complete results as its reference results (<c>docs/compatibility/MATRIX.json</c>) and render
     /// them (<see cref="CommittedReports"/>); refused while cells are missing, skipped or broken.
@@ -170,24 +167,6 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             else
             {
                 log($"published {Path.GetRelativePath(layout.Root, CommittedReports.Publish(layout, report))}; rendered {string.Join(", ", CommittedReports.Write(layout))}");
-            }
-        }
-
-        if (options.UpdateReadme)
-        {
-            var skipped = latest.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
-            if (missing.Count > 0)
-            {
-                log($"README.md not updated: the {matrix.Name} table lacks {missing.Count} of its {everyCell.Count} cells (run the whole matrix once), e.g. {string.Join(", ", missing.Take(3))}");
-            }
-            else if (skipped > 0)
-            {
-                // The README publishes measurements; a cell skipped for want of consent measured nothing.
-                log($"README.md not updated: {skipped} cells of the {matrix.Name} table were skipped ({HostWriteClassifier.OptIn} runs them)");
-            }
-            else if (ReadmeTable.Update(Path.Combine(layout.Root, "README.md"), report))
-            {
-                log("updated the compatibility table in README.md");
             }
         }
 

@@ -12,7 +12,7 @@ public sealed class SettingsException(string message) : Exception(message);
 /// Everything the harness reads from the environment, parsed once and checked before anything starts: a variable
 /// with an unusable value, or one spelled like the harness's (<c>SYSTEMD_MATRIX_*</c>) that it does not read, is an
 /// error naming it, not a value silently ignored. The command line's options live in each verb's own record
-/// (<c>MatrixRunOptions</c>); <see cref="Variables"/> is what the README's table of variables is checked against.
+/// (<c>MatrixRunOptions</c>); <see cref="Variables"/> is what docs/settings.md's table of variables is checked against.
 /// </summary>
 public sealed record HarnessSettings
 {
@@ -145,10 +145,10 @@ public sealed record HarnessSettings
         return problems.Count > 0 ? throw new SettingsException(string.Join('\n', problems)) : settings;
     }
 
-    public const string ReadmeBegin = "<!-- settings:begin (every variable the harness reads; a test checks it against HarnessSettings.Variables) -->";
-    public const string ReadmeEnd = "<!-- settings:end -->";
+    public const string PageBegin = "<!-- settings:begin (every variable the harness reads; a test checks it against HarnessSettings.Variables) -->";
+    public const string PageEnd = "<!-- settings:end -->";
 
-    /// <summary>The README's table of variables, between <see cref="ReadmeBegin"/> and <see cref="ReadmeEnd"/>.</summary>
+    /// <summary>docs/settings.md's table of variables, between <see cref="PageBegin"/> and <see cref="PageEnd"/>.</summary>
     public static string ToMarkdown() =>
         "| variable | when unset | what it sets |\n|---|---|---|\n"
         + string.Concat(Variables.Select(v => $"| `{v.Name}` | {(v.Default.StartsWith('/') ? $"`{v.Default}`" : v.Default)} | {v.Meaning} |\n"));

@@ -14,6 +14,22 @@ public sealed class CommittedReportsTests
         Assert.That(CommittedReports.Drift(Repo.Layout), Is.Empty, "run `systemd-matrix report` and commit the result");
     }
 
+    /// <summary>The README is where a newcomer starts: the two commands, then the answer, in a page one reads whole.</summary>
+    [Test]
+    public void The_readme_is_short_and_its_first_table_is_the_answer()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repo.Layout.Root, "README.md"));
+        var answer = readme.IndexOf(CommittedReports.AnswerBegin("v2"), StringComparison.Ordinal);
+        var firstTable = readme.IndexOf("\n|", StringComparison.Ordinal);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(System.Text.Encoding.UTF8.GetByteCount(readme), Is.LessThan(15 * 1024), "bytes of README.md: move detail to docs/");
+            Assert.That(readme.IndexOf("```sh\ndotnet tool restore && dotnet cake ", StringComparison.Ordinal), Is.GreaterThan(0).And.LessThan(answer), "the two commands come first");
+            Assert.That(answer, Is.GreaterThan(0).And.LessThan(firstTable), "no table comes before the answer");
+        });
+    }
+
     [Test]
     public void The_least_privileged_booting_cell_comes_first_and_isolated_means_it_cannot_write_the_hosts_tree()
     {

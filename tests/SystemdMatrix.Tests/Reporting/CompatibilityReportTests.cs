@@ -63,15 +63,16 @@ public sealed class CompatibilityReportTests
     }
 
     [Test]
-    public void Readme_table_of_a_matrix_is_replaced_between_its_markers_only()
+    public void A_marked_section_is_replaced_between_its_own_markers_only()
     {
-        var readme = $"# T\n\n{ReadmeTable.Begin("full")}\nold\n{ReadmeTable.End("full")}\n\n{ReadmeTable.Begin("hosts")}\nkeep\n{ReadmeTable.End("hosts")}\n";
+        var (v2Begin, v2End) = (CommittedReports.AnswerBegin("v2"), CommittedReports.AnswerEnd("v2"));
+        var (otherBegin, otherEnd) = (CommittedReports.AnswerBegin("other"), CommittedReports.AnswerEnd("other"));
+        var readme = $"# T\n\n{v2Begin}\nold\n{v2End}\n\n{otherBegin}\nkeep\n{otherEnd}\n";
 
-        var updated = ReadmeTable.Replace(readme, "full", "new table\n");
+        var updated = MarkedSection.Replace(readme, v2Begin, v2End, "new table\n");
 
-        Assert.That(updated, Is.EqualTo($"# T\n\n{ReadmeTable.Begin("full")}\nnew table\n{ReadmeTable.End("full")}\n\n{ReadmeTable.Begin("hosts")}\nkeep\n{ReadmeTable.End("hosts")}\n"));
-        Assert.That(ReadmeTable.HasBlock(readme, "smoke"), Is.False);
-        Assert.Throws<InvalidDataException>(() => ReadmeTable.Replace("no markers", "full", "x"));
+        Assert.That(updated, Is.EqualTo($"# T\n\n{v2Begin}\nnew table\n{v2End}\n\n{otherBegin}\nkeep\n{otherEnd}\n"));
+        Assert.Throws<InvalidDataException>(() => MarkedSection.Replace("no markers", v2Begin, v2End, "x"));
     }
 
     [Test]

@@ -69,11 +69,11 @@ public sealed partial class HarnessSettingsTests
     }
 
     [Test]
-    public void The_readme_lists_every_variable_as_the_settings_record_does()
+    public void The_settings_page_lists_every_variable_as_the_settings_record_does()
     {
-        var section = Repo.ReadmeSection(HarnessSettings.ReadmeBegin, HarnessSettings.ReadmeEnd);
+        var section = Repo.DocSection("docs/settings.md", HarnessSettings.PageBegin, HarnessSettings.PageEnd);
 
-        Assert.That(section, Is.EqualTo(HarnessSettings.ToMarkdown().TrimEnd('\n')), "replace the README's table with this");
+        Assert.That(section, Is.EqualTo(HarnessSettings.ToMarkdown().TrimEnd('\n')), "replace the page's table with this");
     }
 
     [Test]
