@@ -70,8 +70,32 @@ internal sealed class CliProcess : IDisposable
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        await _process.WaitForExitAsync(limit.Token);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A process that does not end is a hang to diagnose, not a slow machine: say what it printed and what still runs.
+            Assert.Fail($"systemd-matrix (pid {_process.Id}) had not exited after {timeout.TotalSeconds:0} s; its processes: {ProcessTree()}\noutput so far:\n{Output}");
+        }
+
         return _process.ExitCode;
+    }
+
+    private string ProcessTree()
+    {
+        try
+        {
+            var ps = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ps", "-e --forest -o pid,ppid,stat,etime,args") { RedirectStandardOutput = true })!;
+            var text = ps.StandardOutput.ReadToEnd();
+            ps.WaitForExit();
+            return "\n" + text;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return e.Message;
+        }
     }
 
     public void Dispose()
