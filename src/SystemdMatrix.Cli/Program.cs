@@ -17,6 +17,7 @@ root.Subcommands.Add(PrereqsCommand.Create());
 root.Subcommands.Add(SnapshotsCommand.Create());
 root.Subcommands.Add(HostsCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
+root.Subcommands.Add(MergeCommand.Create());
 root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());

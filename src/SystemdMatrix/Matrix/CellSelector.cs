@@ -5,17 +5,21 @@ namespace SystemdMatrix.Matrix;
 /// <summary>
 /// Narrows a matrix to some of its cells: by image, by axis value (<c>cgroupns=host</c>, <c>mount=rw</c>,
 /// <c>privilege=none</c>, <c>tmpfs=off</c>, <c>daemon=default</c>, <c>image=debian-bookworm</c>) or by a piece of the
-/// cell's id or alias. Several values of one axis are alternatives; different axes must all match.
+/// cell's id or alias, or by exact ids (<c>--cells-from FILE</c>: what a report lists as missing, say). Several values
+/// of one axis are alternatives; different axes must all match.
 /// </summary>
 public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<string> Names)
 {
+    /// <summary>Only cells with exactly these ids (none: no such narrowing).</summary>
+    public IReadOnlyList<string> Ids { get; init; } = [];
+
     public static CellSelector All { get; } = new([], []);
 
     public static readonly IReadOnlyList<string> Axes = ["host", "image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
 
     /// <summary>The selection as one stable text (empty for all cells): runs of the same selection resume each other.</summary>
     public string Canonical =>
-        string.Join(' ', [.. Where.Order(StringComparer.Ordinal).Select(w => "where:" + w), .. Names.Order(StringComparer.Ordinal).Select(n => "cell:" + n)]);
+        string.Join(' ', [.. Where.Order(StringComparer.Ordinal).Select(w => "where:" + w), .. Names.Order(StringComparer.Ordinal).Select(n => "cell:" + n), .. Ids.Order(StringComparer.Ordinal).Select(n => "id:" + n)]);
 
     /// <summary>Every problem with the <c>axis=value</c> terms, at once.</summary>
     public IReadOnlyList<string> Problems()
@@ -69,6 +73,11 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
             {
                 return false;
             }
+        }
+
+        if (Ids.Count > 0 && !Ids.Contains(cell.Id, StringComparer.Ordinal))
+        {
+            return false;
         }
 
         return Names.Count == 0 || Names.Any(n => cell.Id.Contains(n, StringComparison.Ordinal) || cell.Aliases.Contains(n));

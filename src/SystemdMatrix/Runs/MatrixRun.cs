@@ -77,7 +77,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         var (manifest, definition) = (data.Manifest, data.Definition);
         options = options with { Runner = options.Runner with { Catalogue = data.Signatures } };
         var matrix = definition.Find(options.MatrixName);
-        var cells = definition.Expand(matrix).Where(options.Selector.Selects).ToList();
+        var expanded = definition.Expand(matrix);
+        var unknownIds = options.Selector.Ids.Except(expanded.Select(c => c.Id), StringComparer.Ordinal).ToList();
+        if (unknownIds.Count > 0)
+        {
+            throw new MatrixException($"matrix {matrix.Name} has no cells {string.Join(", ", unknownIds.Take(5))}{(unknownIds.Count > 5 ? $" (and {unknownIds.Count - 5} more)" : string.Empty)}");
+        }
+
+        var cells = expanded.Where(options.Selector.Selects).ToList();
         if (cells.Count == 0)
         {
             throw new MatrixException($"matrix {matrix.Name}: the selection matches no cell");

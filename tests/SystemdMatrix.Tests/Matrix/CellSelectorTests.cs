@@ -35,4 +35,16 @@ public sealed class CellSelectorTests
         Assert.That(problems[0], Does.Contain("unknown cgroupns 'shared' (known: default, host, private)"));
         Assert.That(problems[1], Does.Contain("--where colour=blue: expected AXIS=VALUE"));
     }
+
+    [Test]
+    public void Exact_ids_select_that_cell_and_not_one_whose_id_merely_contains_it()
+    {
+        var withRemedy = PrivateNone with { Run = PrivateNone.Run with { Remedy = Remedy.UsernsHost } };
+        var selector = new CellSelector([], []) { Ids = [PrivateNone.Id] };
+
+        Assert.That(withRemedy.Id, Does.Contain(PrivateNone.Id), "the case this guards against");
+        Assert.That(selector.Selects(PrivateNone), Is.True);
+        Assert.That(selector.Selects(withRemedy), Is.False);
+        Assert.That(selector.Canonical, Is.EqualTo("id:" + PrivateNone.Id));
+    }
 }

@@ -1,0 +1,68 @@
+using SystemdMatrix.Matrix;
+
+namespace SystemdMatrix.Reporting;
+
+/// <summary>
+/// <c>systemd-matrix merge</c>: one matrix's results from several runs (shards, or a run of the cells an earlier one
+/// left undecided) as one report. It refuses what would make the merged table a mix of different things: results of
+/// another matrix, a cell decided twice, one host (and daemon profile) measured as two different hosts, one image
+/// built from two recipes. Cells no input decided are listed as missing, against the matrix's definition.
+/// </summary>
+public static class ReportMerge
+{
+    public static CompatibilityReport Merge(MatrixDefinition definition, IReadOnlyList<(string Name, CompatibilityReport Report)> inputs)
+    {
+        if (inputs.Count == 0)
+        {
+            throw new MergeException("nothing to merge");
+        }
+
+        var problems = new List<string>();
+        var matrices = inputs.Select(i => i.Report.Matrix).Distinct(StringComparer.Ordinal).ToList();
+        if (matrices.Count > 1)
+        {
+            problems.Add($"results of different matrices: {string.Join(", ", inputs.Select(i => $"{i.Name} ({i.Report.Matrix})"))}");
+        }
+
+        var cells = inputs.SelectMany(i => i.Report.Cells.Select(c => (i.Name, Cell: c))).ToList();
+        foreach (var twice in cells.GroupBy(c => c.Cell.Cell.Id, StringComparer.Ordinal).Where(g => g.Count() > 1).Take(10))
+        {
+            problems.Add($"cell {twice.Key} is decided in more than one input: {string.Join(", ", twice.Select(c => c.Name))}");
+        }
+
+        foreach (var host in cells.Where(c => c.Cell.Host is not null).GroupBy(c => (c.Cell.Cell.Host.Name, c.Cell.Cell.Daemon.Name)))
+        {
+            var facts = host.GroupBy(c => c.Cell.Host!.Key, StringComparer.Ordinal).ToList();
+            if (facts.Count > 1)
+            {
+                problems.Add($"host {host.Key.Item1} (daemon profile {host.Key.Item2}) was measured as different hosts: {string.Join("; ", facts.Select(f => $"{f.Key} in {string.Join(", ", f.Select(c => c.Name).Distinct())}"))}");
+            }
+        }
+
+        foreach (var image in cells.Where(c => c.Cell.Image.RecipeHash is not null).GroupBy(c => c.Cell.Image.Name, StringComparer.Ordinal))
+        {
+            var recipes = image.GroupBy(c => c.Cell.Image.RecipeHash!, StringComparer.Ordinal).ToList();
+            if (recipes.Count > 1)
+            {
+                problems.Add($"image {image.Key} comes from different recipes: {string.Join("; ", recipes.Select(r => $"{r.Key} in {string.Join(", ", r.Select(c => c.Name).Distinct())}"))}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new MergeException("not merged:\n  " + string.Join("\n  ", problems));
+        }
+
+        var matrix = definition.Find(matrices[0]);
+        var merged = cells.Select(c => c.Cell).ToList();
+        var decided = merged.Select(c => c.Cell.Id).ToHashSet(StringComparer.Ordinal);
+        var images = inputs.SelectMany(i => i.Report.Images).GroupBy(i => i.Name, StringComparer.Ordinal).Select(g => g.First())
+            .OrderBy(i => matrix.Images.ToList().IndexOf(i.Name)).ToList();
+        return new CompatibilityReport(matrix.Name, inputs.Max(i => i.Report.GeneratedAt), images, merged)
+        {
+            Missing = definition.Expand(matrix).Select(c => c.Id).Where(id => !decided.Contains(id)).ToList(),
+        };
+    }
+}
+
+public sealed class MergeException(string message) : Exception(message);
