@@ -70,7 +70,6 @@ public static class LeastPrivilege
     /// </summary>
     public static string RenderV2Answer(CompatibilityReport report, bool brief = false)
     {
-        var withOlderHosts = !brief;
         var measured = report.Cells.Where(c => c.Host is not null).ToList();
         var imageOrder = report.Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
         var systemd = report.Images.ToDictionary(i => i.Name, i => i.SystemdVersion ?? "?", StringComparer.Ordinal);
@@ -150,7 +149,7 @@ public static class LeastPrivilege
         }
 
         var older = measured.Where(c => c.Cell.Host.CgroupMode != HostCgroupMode.V2).ToList();
-        if (withOlderHosts && older.Count > 0)
+        if (!brief && older.Count > 0)
         {
             md.Append("\n#### Where it used to work: v1 and hybrid hosts (the seed's cells x every privilege level)\n\n");
             md.Append("| host | image | isolated | at all | none | writable-cgroups | sys-admin | privileged |\n|---|---|---|---|---|---|---|---|\n");
