@@ -55,7 +55,7 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
     {
         ["kind"] = "host-image",
         ["release"] = release.Release,
-        ["rootfs"] = RecipeHash.ForRootfs(release.Info, mirror, HostReleases.Packages),
+        ["rootfs"] = RecipeHash.ForRootfs(release.Info, mirror, release.Packages),
         ["files"] = HostImageFiles.Fingerprint(),
         ["images"] = string.Join(',', images.OrderBy(i => i.Name, StringComparer.Ordinal).Select(i => $"{i.Name}@{i.RecipeHash}")),
         ["remap"] = $"{remap.FirstUid}:{remap.FirstGid}",
@@ -92,7 +92,7 @@ public sealed class HostImageBuilder(ImageCache cache, string mirror)
         }
 
         var label = $"host {release.Release}";
-        var (tarball, rootfsCached) = await new RootfsBootstrapper(cache).EnsureAsync(release.Info, mirror, log, cancellationToken, HostReleases.Packages).ConfigureAwait(false);
+        var (tarball, rootfsCached) = await new RootfsBootstrapper(cache).EnsureAsync(release.Info, mirror, log, cancellationToken, release.Packages).ConfigureAwait(false);
         log($"{label}: root filesystem {(rootfsCached ? "from cache" : "bootstrapped")}; configuring");
 
         var scratch = cache.Scratch($"host-{release.Release}-{key}");

@@ -16,6 +16,12 @@ public enum LegacyCgroups
 /// <summary>A Debian release the harness can build a host VM from, with the engine and systemd it brings.</summary>
 public sealed record HostRelease(string Release, string DockerVersion, string SystemdVersion, LegacyCgroups LegacyCgroups, CgroupArguments Arguments)
 {
+    /// <summary>Packages only this release's host image has (trixie's Compose v2, say), on top of <see cref="HostReleases.Packages"/>.</summary>
+    public IReadOnlyList<string> ExtraPackages { get; init; } = [];
+
+    /// <summary>Everything debootstrap installs into this release's host image.</summary>
+    public IReadOnlyList<string> Packages => [.. HostReleases.Packages, .. ExtraPackages];
+
     public ReleaseInfo Info => DistroCatalogue.Find("debian", Release)!;
 
     public bool NeedsLegacyForce => LegacyCgroups == LegacyCgroups.Forced;
@@ -111,7 +117,15 @@ public static class HostReleases
                 errors.Add($"{at}.legacyCgroups: '{entry.LegacyCgroups}' is not one of native, forced, unsupported");
             }
 
-            releases.Add(new HostRelease(entry.Release ?? string.Empty, entry.Docker ?? string.Empty, entry.Systemd ?? string.Empty, legacy, arguments));
+            if (entry.ExtraPackages?.Any(string.IsNullOrWhiteSpace) == true)
+            {
+                errors.Add($"{at}.extraPackages: holds an empty package name");
+            }
+
+            releases.Add(new HostRelease(entry.Release ?? string.Empty, entry.Docker ?? string.Empty, entry.Systemd ?? string.Empty, legacy, arguments)
+            {
+                ExtraPackages = entry.ExtraPackages ?? [],
+            });
         }
 
         if (releases.Count == 0)
@@ -137,5 +151,6 @@ public static class HostReleases
         [property: JsonPropertyName("release")] string? Release,
         [property: JsonPropertyName("docker")] string? Docker,
         [property: JsonPropertyName("systemd")] string? Systemd,
-        [property: JsonPropertyName("legacyCgroups")] string? LegacyCgroups);
+        [property: JsonPropertyName("legacyCgroups")] string? LegacyCgroups,
+        [property: JsonPropertyName("extraPackages")] IReadOnlyList<string>? ExtraPackages);
 }

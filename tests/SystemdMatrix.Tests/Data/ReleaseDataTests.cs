@@ -11,8 +11,18 @@ public sealed class ReleaseDataTests
     [Test]
     public void The_built_in_release_lists_are_the_checkouts_files()
     {
-        Assert.That(HostReleases.Parse(File.ReadAllText(Path.Combine(Repo.Layout.Root, "hosts", "releases.json")), "hosts/releases.json").All, Is.EqualTo(HostReleases.All));
+        static string Describe(HostRelease r) => $"{r with { ExtraPackages = [] }} + {string.Join(',', r.ExtraPackages)}";
+        var parsed = HostReleases.Parse(File.ReadAllText(Path.Combine(Repo.Layout.Root, "hosts", "releases.json")), "hosts/releases.json").All;
+        Assert.That(parsed.Select(Describe), Is.EqualTo(HostReleases.All.Select(Describe)));
         Assert.That(DistroCatalogue.Parse(File.ReadAllText(Path.Combine(Repo.Layout.Root, "images", "distros.json")), "images/distros.json").Releases, Is.EqualTo(DistroCatalogue.Releases));
+    }
+
+    [Test]
+    public void Trixie_and_later_hosts_bring_compose_v2_and_older_ones_keep_the_shared_package_list()
+    {
+        Assert.That(HostReleases.Find("trixie").Packages, Does.Contain("docker-compose"));
+        Assert.That(HostReleases.Find("forky").Packages, Does.Contain("docker-compose"));
+        Assert.That(HostReleases.Find("bookworm").Packages, Is.EqualTo(HostReleases.Packages), "bookworm's Compose is 1.29, which predates the cgroup key");
     }
 
     [Test]
