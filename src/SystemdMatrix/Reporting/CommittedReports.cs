@@ -5,7 +5,8 @@ namespace SystemdMatrix.Reporting;
 /// <summary>
 /// The reference runs' results committed under <c>docs/compatibility/</c> (<c>MATRIX.json</c>, written by
 /// <c>run --publish</c>) and everything rendered from them alone: <c>MATRIX.md</c> beside each, and the README's
-/// block for a matrix that has one (the least-privilege answer; its whole page carries the rest).
+/// block for a matrix that has one (the least-privilege answer; its whole page carries the rest), and the HTML page
+/// <c>MATRIX.html</c> (<see cref="HtmlReport"/>).
 /// <c>systemd-matrix report</c> writes them; <c>report --check</c> and a unit test fail when one has drifted.
 /// </summary>
 public static class CommittedReports
@@ -35,6 +36,7 @@ public static class CommittedReports
         {
             var answered = readme.Contains(AnswerBegin(report.Matrix), StringComparison.Ordinal);
             files.Add((Path.Combine(layout.Root, Folder, $"{report.Matrix}.md"), Markdown(report, answered)));
+            files.Add((Path.Combine(layout.Root, Folder, $"{report.Matrix}.html"), HtmlReport.Render(report, Signatures.SignatureCatalogue.Default)));
             if (answered)
             {
                 readme = MarkedSection.Replace(readme, AnswerBegin(report.Matrix), AnswerEnd(report.Matrix), LeastPrivilege.RenderV2Answer(report, brief: true));

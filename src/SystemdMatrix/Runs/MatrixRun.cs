@@ -165,6 +165,13 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         Directory.CreateDirectory(tables);
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
+
+        // The page of this run's matrix, with every cell's full boot log from the result store (the committed page has none).
+        var pages = Path.Combine(layout.Artifacts, "report");
+        Directory.CreateDirectory(pages);
+        var page = HtmlReport.Render(report with { Cells = latest }, Signatures.SignatureCatalogue.Default);
+        await File.WriteAllTextAsync(Path.Combine(pages, $"{matrix.Name}.html"), page, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(pages, "index.html"), page, cancellationToken).ConfigureAwait(false);
         if (options.Publish)
         {
             if (CommittedReports.Unpublishable(report, requireComplete: true) is { } why)
