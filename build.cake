@@ -79,6 +79,7 @@ Task("Test")
     .IsDependentOn("Prerequisites")
     .Does(() =>
     {
+        Cli("prereqs", "--install", "--tests");
         CleanDirectory(testResults);
         DotNetTest(solution.FullPath, new DotNetTestSettings
         {

@@ -9,10 +9,11 @@ internal static class PrereqsCommand
     public static Command Create()
     {
         var install = new Option<bool>("--install") { Description = "Install what is missing with apt-get (needs root)." };
-        var command = new Command("prereqs", "Check for dockerd, docker, runc, debootstrap, qemu, socat and the rest; name the packages that provide what is missing.") { install };
+        var tests = new Option<bool>("--tests") { Description = "Also what the tests need (Chromium for the report page's browser test)." };
+        var command = new Command("prereqs", "Check for dockerd, docker, runc, debootstrap, qemu, socat and the rest; name the packages that provide what is missing.") { install, tests };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
-            var needed = Prerequisites.ForEverything;
+            var needed = result.GetValue(tests) ? Prerequisites.ForTests : Prerequisites.ForEverything;
             if (result.GetValue(install))
             {
                 var installed = await Prerequisites.InstallMissingAsync(needed, Out.Log, ct);

@@ -37,6 +37,12 @@ public static class Prerequisites
         new("ip", "iproute2", "the private network namespace of each VM"),
     ];
 
+    /// <summary>Debian's Chromium, which the report page's browser test drives (nothing is downloaded at run time).</summary>
+    public static readonly Requirement Chromium = new("chromium", "chromium", "the report page's browser test");
+
+    /// <summary>What the tests need on top of <see cref="ForEverything"/>.</summary>
+    public static IReadOnlyList<Requirement> ForTests { get; } = [.. ForEverything, Chromium];
+
     public static IReadOnlyList<Requirement> Missing(IEnumerable<Requirement> requirements) =>
         requirements.Where(r => !r.IsPresent).ToList();
 
