@@ -66,7 +66,7 @@ public sealed record OwnedFolders<TRecord>(string StateRoot, string DataRoot, st
     public async Task<List<ReapedEngine>> ReapAsync(Func<string, TRecord?, Task<IReadOnlyList<string>>> teardown, string dataWithoutState)
     {
         var reaped = new List<ReapedEngine>();
-        foreach (var staging in RecordedFolder.ReapStaging(StateRoot, IdPrefix, s => ReadRecord(s)?.OwnerAlive() == true))
+        foreach (var staging in RecordedFolder.ReapStaging(StateRoot, IdPrefix))
         {
             reaped.Add(new ReapedEngine(Path.GetFileName(staging), "state folder of a run that died while creating it", [staging]));
         }
