@@ -54,26 +54,9 @@ internal static class RunCommand
                 CompareUnusedHost = result.GetValue(unused),
             }, ct);
 
-            var table = new Table().Title($"matrix {report.Matrix}").AddColumns("cell", "flags", "verdict", "decisive line", "s");
-            foreach (var row in report.OrderedCells)
-            {
-                var colour = row.Verdict.Kind switch
-                {
-                    VerdictKind.Booted => "green",
-                    VerdictKind.Failed => "red",
-                    VerdictKind.InfrastructureError => "magenta",
-                    _ => "yellow",
-                };
-                table.AddRow(
-                    new Markup(Markup.Escape(string.Join(", ", [.. row.Cell.Aliases, row.Image.Name]))),
-                    new Markup(Markup.Escape(row.Flags)),
-                    new Markup($"[{colour}]{Markup.Escape(row.Verdict.Label)}[/]"),
-                    new Markup(Markup.Escape(row.Verdict.Summary)),
-                    new Markup(row.Timing.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
-            }
-
-            AnsiConsole.Write(table);
-            Out.Log($"wrote {Path.Combine(layout.Artifacts, "compatibility", report.Matrix + ".md")} and .json ({report.Cells.Count} cells this run{(report.Missing.Count > 0 ? $"; the matrix still lacks {report.Missing.Count}" : string.Empty)})");
+            var reports = Path.Combine(layout.Artifacts, "compatibility", report.Matrix);
+            var summary = Reporting.RunSummary.Render(report, [$"{reports}.md (every cell)", $"{reports}.json", Path.Combine(layout.Artifacts, "report", "index.html")]);
+            AnsiConsole.Write(new Text(summary));
             var skipped = report.Cells.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
             if (skipped > 0)
             {

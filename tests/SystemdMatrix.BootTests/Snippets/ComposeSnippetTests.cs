@@ -46,8 +46,8 @@ public sealed class ComposeSnippetTests
         var cli = new DockerCli(vm.Endpoint);
         using var client = vm.Endpoint.CreateClient();
 
-        var compose = await InGuestAsync(cli, vm, "docker compose version --short", cancellationToken);
-        Assert.That(compose.ExitCode, Is.Zero, $"trixie's host image has Compose v2 (hosts/releases.json extraPackages): {compose.StandardError}");
+        var compose = await InGuestAsync(cli, vm, "docker-compose version --short", cancellationToken);
+        Assert.That(compose.ExitCode, Is.Zero, $"trixie's host image has Compose v2 as /usr/bin/docker-compose (hosts/releases.json extraPackages; trixie's docker.io has no docker CLI without its recommends): {compose.StandardError}");
         BootEnvironment.Log($"compose snippet test: Compose {compose.StandardOutput.Trim()} on {vm.Identity.Describe()}");
 
         var outcomes = new Dictionary<string, CellOutcome>(StringComparer.Ordinal);
@@ -67,7 +67,7 @@ public sealed class ComposeSnippetTests
             var container = $"{project}-{ConfigurationSnippets.ServiceName}-1";
 
             var expected = await HarnessHostConfigAsync(client, image.Facts!.Tag, cell, cancellationToken);
-            var up = await InGuestAsync(cli, vm, $"mkdir -p /tmp/{project} && cat > /tmp/{project}/compose.yaml <<'SNIPPET'\n{snippets.Compose}SNIPPET\ncd /tmp/{project} && docker compose -p {project} up -d --no-build --pull never", cancellationToken);
+            var up = await InGuestAsync(cli, vm, $"mkdir -p /tmp/{project} && cat > /tmp/{project}/compose.yaml <<'SNIPPET'\n{snippets.Compose}SNIPPET\ncd /tmp/{project} && docker-compose -p {project} up -d --no-build --pull never", cancellationToken);
             if (up.ExitCode != 0)
             {
                 failures.Add($"{cell.Id}: docker compose up failed ({up.ExitCode}): {up.StandardError.Trim()}\n{snippets.Compose}");
@@ -92,7 +92,7 @@ public sealed class ComposeSnippetTests
             }
             finally
             {
-                await InGuestAsync(cli, vm, $"cd /tmp/{project} && docker compose -p {project} down -t 1 -v; rm -rf /tmp/{project}", CancellationToken.None);
+                await InGuestAsync(cli, vm, $"cd /tmp/{project} && docker-compose -p {project} down -t 1 -v; rm -rf /tmp/{project}", CancellationToken.None);
             }
         }
 
