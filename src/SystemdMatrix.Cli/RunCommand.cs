@@ -39,7 +39,7 @@ internal static class RunCommand
             }
 
             var run = new MatrixRun(layout, new ImageCache(ImageCache.DefaultRoot), Out.Log);
-            var report = await run.RunAsync(new MatrixRunOptions(result.GetValue(matrix)!) 
+            var options = new MatrixRunOptions(result.GetValue(matrix)!)
             {
                 Parallelism = result.GetValue(parallel),
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? [])
@@ -52,7 +52,8 @@ internal static class RunCommand
                 PauseAfterCells = result.GetValue(pause),
                 ShuffleSeed = result.GetValue(shuffle),
                 CompareUnusedHost = result.GetValue(unused),
-            }, ct);
+            };
+            var report = await LiveProgress.RunAsync(options, o => run.RunAsync(o, ct));
 
             var reports = Path.Combine(layout.Artifacts, "compatibility", report.Matrix);
             var summary = Reporting.RunSummary.Render(report, [$"{reports}.md (every cell)", $"{reports}.json", Path.Combine(layout.Artifacts, "report", "index.html")]);

@@ -41,6 +41,9 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// </summary>
     public bool AllowHostWrites { get; init; }
 
+    /// <summary>Given the run's progress once its cells are known (a terminal's live display reads it as it changes).</summary>
+    public Action<RunProgress>? WatchProgress { get; init; }
+
     /// <summary>
     /// Boot each host's cells in an order shuffled by this seed instead of matrix order (a replay that shows whether
     /// verdicts depend on what ran before).
@@ -116,6 +119,8 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         var rows = new ConcurrentBag<CellRecord>();
         var progress = new RunProgress(cells.GroupBy(c => c.Host.Name).Select(g => KeyValuePair.Create(g.Key, g.Count())));
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        progress.Clock = clock;
+        options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(progress, clock, stopReporting.Token);
         var providers = new HostProviders(layout, cache);

@@ -23,6 +23,21 @@ public sealed class RunProgress
 
     private IReadOnlyList<string> Order { get; }
 
+    /// <summary>Time since the run started deciding cells (set by the run).</summary>
+    public System.Diagnostics.Stopwatch? Clock { get; set; }
+
+    /// <summary>Cells done and in all, per host, in the order hosts are shown.</summary>
+    public IReadOnlyList<(string Host, int Done, int Total)> Hosts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. Order.Select(h => (h, _hosts[h].Done, _hosts[h].Total))];
+            }
+        }
+    }
+
     public int Total
     {
         get
