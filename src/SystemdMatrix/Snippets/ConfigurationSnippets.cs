@@ -64,6 +64,8 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
             {
                 if (bind.SubmountsWritable)
                 {
+                    // Measured: trixie's Compose 2.26.1 accepts the key and drops it (the bind becomes recursively read-only).
+                    yaml.Append("      # bind.recursive needs Compose 2.30 or later; older ones ignore it without a word\n");
                     yaml.Append("      - type: bind\n        source: ").Append(bind.Source).Append("\n        target: ").Append(bind.Target)
                         .Append("\n        read_only: true\n        bind:\n          recursive: writable\n");
                 }

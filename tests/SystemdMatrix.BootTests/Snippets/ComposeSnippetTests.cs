@@ -9,24 +9,29 @@ using SystemdMatrix.Snippets;
 namespace SystemdMatrix.BootTests.Snippets;
 
 /// <summary>
-/// The Compose snippets the report shows are proven with a real Compose: trixie's own Compose v2 (bookworm's 1.29
-/// predates the <c>cgroup:</c> key), run inside a trixie cgroup v2 VM host against its engine. For each cell the
+/// The Compose snippets the report shows are proven with a real Compose: forky's own Compose v2 (bookworm's 1.29
+/// predates the <c>cgroup:</c> key; trixie's 2.26.1 drops <c>bind.recursive</c>, which came with 2.30), run inside a
+/// forky cgroup v2 VM host (Docker 28, which has every flag the snippets use) against its engine. For each cell the
 /// harness boots it first; then Compose starts the rendered service, and the container's inspected HostConfig must
 /// equal that of a container created from the cell's own create parameters, and it must boot (or fail) as the
 /// harness's cell did.
 /// </summary>
 public sealed class ComposeSnippetTests
 {
-    private static readonly HostSpec Trixie = HostSpec.Vm("trixie", HostCgroupMode.V2);
+    private static readonly HostSpec Forky = HostSpec.Vm("forky", HostCgroupMode.V2);
 
-    /// <summary>Every key the snippets write that matters to systemd: cgroup, volumes (short and long), tmpfs, privileged, cap_add.</summary>
+    /// <summary>
+    /// Every key the snippets write that matters to systemd: cgroup, volumes (short and long), tmpfs, privileged,
+    /// cap_add, security_opt (the answer's own writable-cgroups).
+    /// </summary>
     private static readonly string[] CellIds =
     [
-        "vm-trixie-v2/debian-bookworm/default/cgns-host_mount-rw_priv-none_tmpfs-on",
-        "vm-trixie-v2/debian-bookworm/default/cgns-private_mount-none_priv-privileged_tmpfs-on",
-        "vm-trixie-v2/debian-bookworm/default/cgns-host_mount-rw_priv-sys-admin_tmpfs-on",
-        "vm-trixie-v2/debian-bookworm/default/cgns-default_mount-ro_priv-none_tmpfs-on",
-        "vm-trixie-v2/debian-bookworm/default/cgns-private_mount-rrw_priv-none_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-private_mount-none_priv-writable-cgroups_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-host_mount-rw_priv-none_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-private_mount-none_priv-privileged_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-host_mount-rw_priv-sys-admin_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-default_mount-ro_priv-none_tmpfs-on",
+        "vm-forky-v2/debian-bookworm/default/cgns-private_mount-rrw_priv-none_tmpfs-on",
     ];
 
     /// <summary>Boots under emulation take seconds to a minute; this bounds a boot that never ends, it decides nothing that finishes.</summary>
@@ -41,13 +46,14 @@ public sealed class ComposeSnippetTests
         var image = await BootEnvironment.ImageAsync("debian-bookworm");
         Assert.That(image.Facts, Is.Not.Null, $"debian-bookworm: {image.Reason}");
 
-        await using var session = await BootEnvironment.NewSessionAsync(Trixie, DaemonProfile.Default, [image.Facts!], "compose snippet test", cancellationToken);
+        await using var session = await BootEnvironment.NewSessionAsync(Forky, DaemonProfile.Default, [image.Facts!], "compose snippet test", cancellationToken);
         var vm = (VmEngine)session.Engine;
         var cli = new DockerCli(vm.Endpoint);
         using var client = vm.Endpoint.CreateClient();
 
         var compose = await InGuestAsync(cli, vm, "docker-compose version --short", cancellationToken);
-        Assert.That(compose.ExitCode, Is.Zero, $"trixie's host image has Compose v2 as /usr/bin/docker-compose (hosts/releases.json extraPackages; trixie's docker.io has no docker CLI without its recommends): {compose.StandardError}");
+        Assert.That(compose.ExitCode, Is.Zero, $"forky's host image has Compose v2 as /usr/bin/docker-compose (hosts/releases.json extraPackages; its docker.io has no docker CLI without its recommends): {compose.StandardError}");
+        Assert.That(Version.Parse(compose.StandardOutput.Trim().Split('-', '+')[0]), Is.GreaterThanOrEqualTo(new Version(2, 30)), "Compose knows bind.recursive from 2.30");
         BootEnvironment.Log($"compose snippet test: Compose {compose.StandardOutput.Trim()} on {vm.Identity.Describe()}");
 
         var outcomes = new Dictionary<string, CellOutcome>(StringComparer.Ordinal);
@@ -56,7 +62,7 @@ public sealed class ComposeSnippetTests
             outcomes[cell.Id] = await session.RunAsync(cell, cancellationToken);
         }
 
-        Assert.That(outcomes.Values.Count(o => o.Verdict.Kind == VerdictKind.Booted), Is.GreaterThanOrEqualTo(3), "most of these cells boot on trixie v2: " + string.Join("; ", outcomes.Select(o => $"{o.Key}: {o.Value.Verdict.Label}")));
+        Assert.That(outcomes.Values.Count(o => o.Verdict.Kind == VerdictKind.Booted), Is.GreaterThanOrEqualTo(3), "most of these cells boot on forky v2: " + string.Join("; ", outcomes.Select(o => $"{o.Key}: {o.Value.Verdict.Label}")));
 
         var failures = new List<string>();
         foreach (var cell in cells)
