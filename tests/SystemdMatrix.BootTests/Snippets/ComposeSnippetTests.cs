@@ -53,7 +53,7 @@ public sealed class ComposeSnippetTests
 
         var compose = await InGuestAsync(cli, vm, "docker-compose version --short", cancellationToken);
         Assert.That(compose.ExitCode, Is.Zero, $"forky's host image has Compose v2 as /usr/bin/docker-compose (hosts/releases.json extraPackages; its docker.io has no docker CLI without its recommends): {compose.StandardError}");
-        Assert.That(Version.Parse(compose.StandardOutput.Trim().Split('-', '+')[0]), Is.GreaterThanOrEqualTo(new Version(2, 30)), "Compose knows bind.recursive from 2.30");
+        Assert.That(System.Version.Parse(compose.StandardOutput.Trim().Split('-', '+')[0]), Is.GreaterThanOrEqualTo(new System.Version(2, 30)), "Compose knows bind.recursive from 2.30");
         BootEnvironment.Log($"compose snippet test: Compose {compose.StandardOutput.Trim()} on {vm.Identity.Describe()}");
 
         var outcomes = new Dictionary<string, CellOutcome>(StringComparer.Ordinal);
