@@ -30,23 +30,8 @@ public static class ReportMerge
             problems.Add($"cell {twice.Key} is decided in more than one input: {string.Join(", ", twice.Select(c => c.Name))}");
         }
 
-        foreach (var host in cells.Where(c => c.Cell.Host is not null).GroupBy(c => (c.Cell.Cell.Host.Name, c.Cell.Cell.Daemon.Name)))
-        {
-            var facts = host.GroupBy(c => c.Cell.Host!.Key, StringComparer.Ordinal).ToList();
-            if (facts.Count > 1)
-            {
-                problems.Add($"host {host.Key.Item1} (daemon profile {host.Key.Item2}) was measured as different hosts: {string.Join("; ", facts.Select(f => $"{f.Key} in {string.Join(", ", f.Select(c => c.Name).Distinct())}"))}");
-            }
-        }
-
-        foreach (var image in cells.Where(c => c.Cell.Image.RecipeHash is not null).GroupBy(c => c.Cell.Image.Name, StringComparer.Ordinal))
-        {
-            var recipes = image.GroupBy(c => c.Cell.Image.RecipeHash!, StringComparer.Ordinal).ToList();
-            if (recipes.Count > 1)
-            {
-                problems.Add($"image {image.Key} comes from different recipes: {string.Join("; ", recipes.Select(r => $"{r.Key} in {string.Join(", ", r.Select(c => c.Name).Distinct())}"))}");
-            }
-        }
+        problems.AddRange(Disagreements(cells, c => (c.Cell.Host.Name, c.Cell.Daemon.Name), c => c.Host?.Key, key => $"host {key.Item1} (daemon profile {key.Item2}) was measured as different hosts"));
+        problems.AddRange(Disagreements(cells, c => c.Image.Name, c => c.Image.RecipeHash, key => $"image {key} comes from different recipes"));
 
         if (problems.Count > 0)
         {
@@ -64,6 +49,16 @@ public static class ReportMerge
             Missing = definition.Expand(matrix).Select(c => c.Id).Where(id => !decided.Contains(id)).ToList(),
         };
     }
+
+    /// <summary>Subjects (a host, an image) that the inputs describe with different values, naming the inputs of each value.</summary>
+    private static IEnumerable<string> Disagreements<TKey>(
+        IEnumerable<(string Name, Results.CellRecord Cell)> cells, Func<Results.CellRecord, TKey> subject, Func<Results.CellRecord, string?> value, Func<TKey, string> describe)
+        where TKey : notnull =>
+        cells.Where(c => value(c.Cell) is not null)
+            .GroupBy(c => subject(c.Cell))
+            .Select(g => (g.Key, Values: g.GroupBy(c => value(c.Cell)!, StringComparer.Ordinal).ToList()))
+            .Where(g => g.Values.Count > 1)
+            .Select(g => $"{describe(g.Key)}: {string.Join("; ", g.Values.Select(v => $"{v.Key} in {string.Join(", ", v.Select(c => c.Name).Distinct())}"))}");
 }
 
 public sealed class MergeException(string message) : Exception(message);
