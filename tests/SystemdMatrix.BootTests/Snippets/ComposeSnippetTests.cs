@@ -62,7 +62,7 @@ public sealed class ComposeSnippetTests
         }
 
         // The harness agrees with the committed reference run on these cells (three of them boot there).
-        var reference = Reporting.CommittedReports.Load(BootEnvironment.Layout).Single(r => r.Matrix == "v2").Cells.ToDictionary(c => c.Cell.Id, StringComparer.Ordinal);
+        var reference = SystemdMatrix.Reporting.CommittedReports.Load(BootEnvironment.Layout).Single(r => r.Matrix == "v2").Cells.ToDictionary(c => c.Cell.Id, StringComparer.Ordinal);
         Assert.That(
             outcomes.ToDictionary(o => o.Key, o => o.Value.Verdict.Kind),
             Is.EquivalentTo(cells.ToDictionary(c => c.Id, c => reference[c.Id].Verdict.Kind)),
