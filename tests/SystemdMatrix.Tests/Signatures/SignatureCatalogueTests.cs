@@ -19,6 +19,7 @@ public sealed class SignatureCatalogueTests
     [TestCase("trixie-hybrid-notmpfs-run-not-tmpfs.log", "run-not-tmpfs", "Failed to mount tmpfs (type tmpfs) on /run (MS_NOSUID|MS_NODEV|MS_STRICTATIME \"mode=0755,size=20%,nr_inodes=800k\"): Operation not permitted")]
     [TestCase("bookworm-hybrid-userns-remap-private-cgroup-permission-denied.log", "cgroup-permission-denied", "Failed to create /init.scope control group: Permission denied")]
     [TestCase("bullseye-hybrid-host-sysadmin-cgroup-missing.log", "cgroup-missing", "Failed to open pin file: No such file or directory")]
+    [TestCase("trixie-v2-host-rw-sysadmin-generator-sandbox-failed.log", "generator-sandbox-failed", "Failed to fork off sandboxing environment for executing generators: Protocol error")]
     public void Real_failure_logs_are_classified_with_their_decisive_line(string log, string signature, string decisive)
     {
         var lines = BootLog.Lines(File.ReadAllText(Repo.LogFile(log)));
