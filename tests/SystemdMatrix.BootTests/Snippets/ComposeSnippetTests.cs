@@ -136,8 +136,11 @@ public sealed class ComposeSnippetTests
         static string List(IEnumerable<string>? items) => string.Join(",", (items ?? []).Order(StringComparer.Ordinal));
         var mounts = (host.Mounts ?? []).Select(m => $"{m.Type}:{m.Source}:{m.Target}:ro={m.ReadOnly}:nonrecursive-ro={m.BindOptions?.ReadOnlyNonRecursive == true}");
         return $"cgroupns={host.CgroupnsMode} binds=[{List(host.Binds)}] mounts=[{List(mounts)}] tmpfs=[{List(host.Tmpfs?.Select(t => $"{t.Key}={t.Value}"))}] "
-               + $"privileged={host.Privileged} cap_add=[{List(host.CapAdd)}] security_opt=[{List(host.SecurityOpt)}] userns={host.UsernsMode}";
+               + $"privileged={host.Privileged} cap_add=[{List(host.CapAdd?.Select(Capability))}] security_opt=[{List(host.SecurityOpt)}] userns={host.UsernsMode}";
     }
+
+    /// <summary>A capability as the engine understands it: Compose 2.40 sends <c>CAP_SYS_ADMIN</c>, the harness and the docker CLI <c>SYS_ADMIN</c> (measured on forky).</summary>
+    private static string Capability(string name) => name.StartsWith("CAP_", StringComparison.Ordinal) ? name[4..] : name;
 
     /// <summary>
     /// Follows the container's console until systemd reports multi-user.target (booted) or the console ends because
