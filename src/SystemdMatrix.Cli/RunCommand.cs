@@ -16,6 +16,7 @@ internal static class RunCommand
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
         var cellsFrom = new Option<string?>("--cells-from") { Description = "Only the cells whose exact ids this file lists, one per line (for example the ids a report lists as missing)." };
+        var shard = new Option<string?>("--shard") { Description = "Only shard I of N (I/N) of the selected cells, split evenly by expected cost with each host's cells kept together; `merge` joins the shards' results." };
         var fresh = new Option<bool>("--fresh") { Description = "Do not resume an interrupted run; boot every cell again." };
         var allowHostWrites = new Option<bool>(Isolation.HostWriteClassifier.OptIn)
         {
@@ -28,7 +29,7 @@ internal static class RunCommand
         };
         var publish = new Option<bool>("--publish") { Description = "Commit the matrix's complete results as reference results (docs/compatibility/MATRIX.json) and render them (see `report`)." };
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, cellsFrom, fresh, publish, allowHostWrites, shuffle, unused, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, cellsFrom, shard, fresh, publish, allowHostWrites, shuffle, unused, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -45,6 +46,7 @@ internal static class RunCommand
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? [])
                 {
                     Ids = result.GetValue(cellsFrom) is { } file ? [.. File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0)] : [],
+                    Shard = result.GetValue(shard) is { } text ? Matrix.ShardSpec.Parse(text) : null,
                 },
                 Fresh = result.GetValue(fresh),
                 Publish = result.GetValue(publish),

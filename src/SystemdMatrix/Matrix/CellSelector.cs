@@ -13,13 +13,16 @@ public sealed record CellSelector(IReadOnlyList<string> Where, IReadOnlyList<str
     /// <summary>Only cells with exactly these ids (none: no such narrowing).</summary>
     public IReadOnlyList<string> Ids { get; init; } = [];
 
+    /// <summary>Only this shard of what the rest selects (<see cref="CellShards"/>), or every cell.</summary>
+    public ShardSpec? Shard { get; init; }
+
     public static CellSelector All { get; } = new([], []);
 
     public static readonly IReadOnlyList<string> Axes = ["host", "image", "daemon", "cgroupns", "mount", "privilege", "tmpfs", "remedy"];
 
     /// <summary>The selection as one stable text (empty for all cells): runs of the same selection resume each other.</summary>
     public string Canonical =>
-        string.Join(' ', [.. Where.Order(StringComparer.Ordinal).Select(w => "where:" + w), .. Names.Order(StringComparer.Ordinal).Select(n => "cell:" + n), .. Ids.Order(StringComparer.Ordinal).Select(n => "id:" + n)]);
+        string.Join(' ', [.. Where.Order(StringComparer.Ordinal).Select(w => "where:" + w), .. Names.Order(StringComparer.Ordinal).Select(n => "cell:" + n), .. Ids.Order(StringComparer.Ordinal).Select(n => "id:" + n), .. (Shard is null ? Array.Empty<string>() : ["shard:" + Shard])]);
 
     /// <summary>Every problem with the <c>axis=value</c> terms, at once.</summary>
     public IReadOnlyList<string> Problems()

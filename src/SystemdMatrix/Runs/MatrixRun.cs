@@ -88,6 +88,19 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var cells = expanded.Where(options.Selector.Selects).ToList();
+        if (options.Selector.Shard is { } shard && cells.Count > 0)
+        {
+            // Expected cost per cell from the committed reference results where they have the cell, so every shard of
+            // a run (on any machine, from the same checkout) computes the same partition.
+            var seconds = CommittedReports.Load(layout).Where(r => r.Matrix == matrix.Name).SelectMany(r => r.Cells)
+                .Where(r => r.Timing.Seconds > 0).ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
+            double Cost(Cell cell) => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
+            var shards = CellShards.Partition(cells, shard.Count, Cost);
+            var loads = CellShards.Loads(shards, Cost);
+            cells = [.. shards[shard.Index - 1]];
+            log($"shard {shard}: {cells.Count} cells, expected {loads[shard.Index - 1] / 60:0} min (shards: {string.Join(", ", shards.Select((s, i) => $"{s.Count} cells ~{loads[i] / 60:0} min"))})");
+        }
+
         if (cells.Count == 0)
         {
             throw new MatrixException($"matrix {matrix.Name}: the selection matches no cell");

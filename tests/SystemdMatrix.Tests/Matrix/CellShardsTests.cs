@@ -1,0 +1,71 @@
+using SystemdMatrix.Matrix;
+using SystemdMatrix.Model;
+using SystemdMatrix.Reporting;
+
+namespace SystemdMatrix.Tests.Matrix;
+
+public sealed class CellShardsTests
+{
+    private static readonly MatrixDefinition Definition = SystemdMatrix.Data.ProjectData.Load(Repo.Layout).Definition;
+
+    private static (IReadOnlyList<Cell> Cells, Func<Cell, double> Cost) V2()
+    {
+        var seconds = CommittedReports.Load(Repo.Layout).Single(r => r.Matrix == "v2").Cells.ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
+        return (Definition.Expand(Definition.Find("v2")), c => seconds.TryGetValue(c.Id, out var s) && s > 0 ? s : CellShards.DefaultCost(c));
+    }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(7)]
+    public void Shards_hold_every_cell_once_and_come_out_the_same_every_time(int count)
+    {
+        var (cells, cost) = V2();
+        var shards = CellShards.Partition(cells, count, cost);
+        var again = CellShards.Partition([.. cells.Reverse()], count, cost);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(shards, Has.Count.EqualTo(count));
+            Assert.That(shards.SelectMany(s => s).Select(c => c.Id), Is.EquivalentTo(cells.Select(c => c.Id)), "every cell, none twice");
+            Assert.That(again.Select(s => s.Select(c => c.Id)), Is.EqualTo(shards.Select(s => s.Select(c => c.Id))), "the input's order does not matter");
+        });
+    }
+
+    [Test]
+    public void Three_shards_of_v2_cost_about_the_same_and_split_only_the_hosts_too_big_for_one_shard()
+    {
+        var (cells, cost) = V2();
+        var shards = CellShards.Partition(cells, 3, cost);
+        var loads = CellShards.Loads(shards, cost);
+        var share = loads.Sum() / 3;
+        var groups = cells.GroupBy(c => (c.Host, c.Daemon)).ToList();
+        var split = groups.Where(g => shards.Count(s => s.Any(c => c.Host == g.Key.Host && c.Daemon == g.Key.Daemon)) > 1).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loads.Max(), Is.LessThan(share * 1.15), $"loads {string.Join(", ", loads.Select(l => $"{l:0}"))} s");
+            Assert.That(split.All(g => CellShards.HostCost(g.Key.Host) + g.Sum(cost) > share), Is.True, "a host is split only when it alone costs more than a shard's share");
+            Assert.That(split, Has.Count.LessThan(groups.Count / 4), "most hosts boot in one shard only");
+        });
+    }
+
+    [TestCase("0/3")]
+    [TestCase("4/3")]
+    [TestCase("1")]
+    [TestCase("a/b")]
+    [TestCase("1/0")]
+    public void A_shard_that_is_not_I_of_N_is_refused_with_an_example(string text)
+    {
+        var ex = Assert.Throws<MatrixException>(() => ShardSpec.Parse(text));
+        Assert.That(ex!.Message, Is.EqualTo($"--shard {text}: expected I/N with 1 <= I <= N, for example 2/3"));
+    }
+
+    [Test]
+    public void A_shard_is_part_of_the_selection_so_shards_resume_only_themselves()
+    {
+        var first = CellSelector.All with { Shard = ShardSpec.Parse("1/3") };
+        var second = CellSelector.All with { Shard = ShardSpec.Parse("2/3") };
+        Assert.That(first.Canonical, Is.EqualTo("shard:1/3").And.Not.EqualTo(second.Canonical));
+    }
+}
