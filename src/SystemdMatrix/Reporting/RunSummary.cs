@@ -40,7 +40,7 @@ public static class RunSummary
 
         var answers = cells.Where(c => c.Host is not null)
             .GroupBy(c => (Host: c.Cell.Host.Name, Profile: c.Cell.Daemon.Name, c.Cell.Image))
-            .Where(g => g.Any(c => c.Verdict.Kind is VerdictKind.Booted or VerdictKind.Failed))
+            .Where(g => g.Any(c => c.Verdict.Kind is VerdictKind.Booted or VerdictKind.Failed or VerdictKind.Skipped))
             .OrderBy(g => g.Key.Host, StringComparer.Ordinal).ThenBy(g => g.Key.Profile, StringComparer.Ordinal).ThenBy(g => g.Key.Image, StringComparer.Ordinal)
             .ToList();
         if (answers.Count > 0)
@@ -53,6 +53,12 @@ public static class RunSummary
                 var answer = isolated is not null
                     ? $"isolated: {LeastPrivilege.Flags(isolated)}" + (any is not null && any != isolated ? $"; at all: {LeastPrivilege.Flags(any)}" : string.Empty)
                     : any is not null ? $"at all: {LeastPrivilege.Flags(any)} (nothing isolated boots)" : "nothing it ran boots";
+                var skipped = group.Count(c => c.Verdict.Kind == VerdictKind.Skipped);
+                if (skipped > 0)
+                {
+                    answer += $" ({skipped} cells that can write this machine's cgroup tree skipped)";
+                }
+
                 text.Append(CultureInfo.InvariantCulture, $"  {group.Key.Host} / {group.Key.Profile} / {group.Key.Image}: {answer}\n");
             }
         }

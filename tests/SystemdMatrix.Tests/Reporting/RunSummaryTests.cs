@@ -17,6 +17,8 @@ public sealed class RunSummaryTests
             Records.Of("vm-forky-v2/debian-bookworm/default/a", booted, identity, new RunProfile(CgroupnsMode.Private, CgroupMount.None, Privilege.Privileged, true), hostSpec: host),
             Records.Of("vm-forky-v2/debian-bookworm/default/b", booted, identity, new RunProfile(CgroupnsMode.Private, CgroupMount.None, Privilege.WritableCgroups, true), hostSpec: host),
             Records.Of("vm-forky-v2/debian-bookworm/default/c", Verdict.Failed("unknown", 1, ["Something new"]), identity, RunProfile.Default, hostSpec: host),
+            Records.Of("sandbox/debian-bookworm/default/d", Verdict.Failed("cgroup-readonly", 255, ["Failed to create /init.scope control group: Read-only file system"]), Records.Sandbox(), RunProfile.Default),
+            Records.Of("sandbox/debian-bookworm/default/e", Verdict.Skipped("can write this machine's cgroup tree"), Records.Sandbox(), RunProfile.Default with { CgroupMount = CgroupMount.ReadWriteBind }),
         };
         var report = new CompatibilityReport("v2", DateTimeOffset.UtcNow, [], cells) { Missing = ["x"] };
 
@@ -24,7 +26,8 @@ public sealed class RunSummaryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(summary, Does.Contain("matrix v2: 3 cells decided this run, 1 of the matrix not yet"));
+            Assert.That(summary, Does.Contain("matrix v2: 5 cells decided this run, 1 of the matrix not yet"));
+            Assert.That(summary, Does.Contain("  sandbox / default / debian-bookworm: nothing it ran boots (1 cells that can write this machine's cgroup tree skipped)\n"));
             Assert.That(summary, Does.Contain("  vm-forky-v2 / default: 2 booted, 1 failed\n"));
             Assert.That(summary, Does.Contain("!!! 1 failed cells match NO known failure signature").And.Contain("vm-forky-v2/debian-bookworm/default/c"));
             Assert.That(summary, Does.Contain("  vm-forky-v2 / default / debian-bookworm: isolated: --cgroupns=private --security-opt writable-cgroups=true\n"), "privileged boots too, but is more privilege");
