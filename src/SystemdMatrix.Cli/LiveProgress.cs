@@ -45,7 +45,7 @@ internal static class LiveProgress
                         }
 
                         all.Value = progress.Done;
-                        var left = progress.Clock is { } clock ? progress.Remaining(clock.Elapsed) : null;
+                        var left = progress.Remaining(progress.Elapsed);
                         all.Description = left is { } l ? $"all cells ({progress.Done}/{progress.Total}, about {(int)l.TotalMinutes} min left)" : $"all cells ({progress.Done}/{progress.Total})";
                     }
 

@@ -131,11 +131,9 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         var rows = new ConcurrentBag<CellRecord>();
         var progress = new RunProgress(cells.GroupBy(c => c.Host.Name).Select(g => KeyValuePair.Create(g.Key, g.Count())));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        progress.Clock = clock;
         options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reporting = ReportProgressAsync(progress, clock, stopReporting.Token);
+        var reporting = ReportProgressAsync(progress, stopReporting.Token);
         var providers = new HostProviders(layout, cache);
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
@@ -161,7 +159,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         {
             await stopReporting.CancelAsync().ConfigureAwait(false);
             await reporting.ConfigureAwait(false);
-            log(progress.Describe(clock.Elapsed));
+            log(progress.Describe(progress.Elapsed));
         }
 
         results.Complete();
@@ -187,7 +185,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         // The page of this run's matrix, with every cell's full boot log from the result store (the committed page has none).
         var pages = Path.Combine(layout.Artifacts, "report");
         Directory.CreateDirectory(pages);
-        var page = HtmlReport.Render(report with { Cells = latest }, Signatures.SignatureCatalogue.Default);
+        var page = HtmlReport.Render(report with { Cells = latest }, data.Signatures);
         await File.WriteAllTextAsync(Path.Combine(pages, $"{matrix.Name}.html"), page, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(pages, "index.html"), page, cancellationToken).ConfigureAwait(false);
         if (options.Publish)
@@ -206,14 +204,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
     }
 
     /// <summary>Every minute, until stopped: cells done per host and overall, and the time left at this run's rate.</summary>
-    private async Task ReportProgressAsync(RunProgress progress, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
+    private async Task ReportProgressAsync(RunProgress progress, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                log(progress.Describe(clock.Elapsed));
+                log(progress.Describe(progress.Elapsed));
             }
         }
         catch (OperationCanceledException)

@@ -23,8 +23,10 @@ public sealed class RunProgress
 
     private IReadOnlyList<string> Order { get; }
 
-    /// <summary>Time since the run started deciding cells (set by the run).</summary>
-    public System.Diagnostics.Stopwatch? Clock { get; set; }
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>Time since the run's cells were known (this progress was made).</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>Cells done and in all, per host, in the order hosts are shown.</summary>
     public IReadOnlyList<(string Host, int Done, int Total)> Hosts
