@@ -16,11 +16,6 @@ namespace SystemdMatrix.Reporting;
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>The element ids and attributes the browser test relies on.</summary>
-    public const string GridId = "grid";
-
-    public const string DetailId = "detail";
-
     private static readonly JsonSerializerOptions DataOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -33,7 +28,6 @@ public static class HtmlReport
     public static string Render(CompatibilityReport report, SignatureCatalogue catalogue)
     {
         var hostOrder = Hosts.HostReleases.All.Select((r, i) => (r.Release, i)).ToDictionary(x => x.Release, x => x.i, StringComparer.Ordinal);
-        var imageOrder = report.Images.Select((image, index) => (image.Name, index)).ToDictionary(x => x.Name, x => x.index, StringComparer.Ordinal);
         var cells = report.Cells
             .OrderBy(c => c.Cell.Host.Kind)
             .ThenBy(c => hostOrder.GetValueOrDefault(c.Cell.Host.Release ?? string.Empty, int.MaxValue))
@@ -87,7 +81,6 @@ public static class HtmlReport
             return index;
         }
 
-        var results = report.Cells;
         var signatures = cells.Select(c => c.Verdict.Signature).OfType<string>().Distinct(StringComparer.Ordinal)
             .Select(catalogue.Find).OfType<Signature>()
             .ToDictionary(s => s.Id, s => (object)new
@@ -97,7 +90,7 @@ public static class HtmlReport
                 axis = s.Axis,
                 fixes = s.Fixes.Select(f =>
                 {
-                    var evidence = FixEvidence.Weigh(s, f, results);
+                    var evidence = FixEvidence.Weigh(s, f, report.Cells);
                     return new { text = f.Text, why = f.Why, backing = LogExplainer.Backing(evidence), proof = evidence.Proof.Take(5).Select(p => p.Cell.Id).ToList() };
                 }).ToList(),
             }, StringComparer.Ordinal);
@@ -108,8 +101,8 @@ public static class HtmlReport
             generatedAt = report.GeneratedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
             missing = report.Missing.Count,
             hosts = cells.Select(c => c.Cell.Host.Name).Distinct(StringComparer.Ordinal)
-                .Select(name => new { name, label = HostLabel(cells.First(c => c.Cell.Host.Name == name)) }).ToList(),
-            images = report.Images.OrderBy(i => imageOrder[i.Name]).Select(i => new { name = i.Name, systemd = i.SystemdVersion, reason = i.Reason }).ToList(),
+                .Select(name => new { name, label = LeastPrivilege.HostLabel(cells.First(c => c.Cell.Host.Name == name)) }).ToList(),
+            images = report.Images.Select(i => new { name = i.Name, systemd = i.SystemdVersion, reason = i.Reason }).ToList(),
             signatures,
             snippets,
             cells = cells.Select(c => new
@@ -142,10 +135,6 @@ public static class HtmlReport
         var json = JsonSerializer.Serialize(data, DataOptions);
         return Template.Replace("/*DATA*/", json, StringComparison.Ordinal).Replace("MATRIX_NAME", report.Matrix, StringComparison.Ordinal);
     }
-
-    private static string HostLabel(CellRecord cell) => cell.Host is { } host
-        ? $"{cell.Cell.Host.Release ?? cell.Cell.Host.Name} {AxisNames.Of(host.CgroupMode)}, Docker {host.EngineVersion.Split('+', '-')[0]}"
-        : cell.Cell.Host.Name;
 
     private const string Template = """
 <!DOCTYPE html>

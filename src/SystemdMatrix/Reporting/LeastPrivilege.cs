@@ -78,11 +78,7 @@ public static class LeastPrivilege
             .GroupBy(c => c.Cell.Host.Name)
             .OrderBy(g => hostOrder.GetValueOrDefault(g.First().Cell.Host.Release ?? string.Empty, int.MaxValue))
             .ThenBy(g => g.First().Cell.Host.CgroupMode);
-        string HostName(IGrouping<string, CellRecord> host)
-        {
-            var identity = host.First(c => c.Host is not null).Host!;
-            return $"{identity.Release} {AxisNames.Of(identity.CgroupMode)}, Docker {ShortVersion(identity.EngineVersion)}";
-        }
+        string HostName(IGrouping<string, CellRecord> host) => HostLabel(host.First(c => c.Host is not null));
 
         var md = new StringBuilder();
         if (report.Missing.Count > 0)
@@ -229,5 +225,8 @@ public static class LeastPrivilege
         _ => 4,
     };
 
-    private static string ShortVersion(string engine) => engine.Split('+', '-')[0];
+    /// <summary>A host as the answer and the page name it: release (or the host's name), cgroup mode, Docker version without its packaging suffix.</summary>
+    public static string HostLabel(CellRecord cell) => cell.Host is { } host
+        ? $"{cell.Cell.Host.Release ?? cell.Cell.Host.Name} {AxisNames.Of(host.CgroupMode)}, Docker {host.EngineVersion.Split('+', '-')[0]}"
+        : cell.Cell.Host.Name;
 }

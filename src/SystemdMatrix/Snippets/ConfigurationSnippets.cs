@@ -91,8 +91,8 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
         if (spec.HandOverCgroup)
         {
             yaml.Append("    # then, as root on the host, hand the container's cgroup to the remapped root (see the docker run line)\n");
-            yaml.Append("    entrypoint: [").Append(YamlString(ContainerSpec.HandOverEntrypoint[0])).Append("]\n");
-            yaml.Append("    command: [").Append(string.Join(", ", spec.HandOverArguments().Select(YamlString))).Append("]\n");
+            yaml.Append("    entrypoint: [").Append(Quoted(ContainerSpec.HandOverEntrypoint[0])).Append("]\n");
+            yaml.Append("    command: [").Append(string.Join(", ", spec.HandOverArguments().Select(Quoted))).Append("]\n");
         }
 
         return yaml.ToString();
@@ -152,7 +152,7 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
         {
             if (items.Count > 0)
             {
-                yaml.Append("    ").Append(key).Append(": [").Append(string.Join(", ", items.Select(YamlString))).Append("]\n");
+                yaml.Append("    ").Append(key).Append(": [").Append(string.Join(", ", items.Select(Quoted))).Append("]\n");
             }
         }
     }
@@ -167,15 +167,15 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
         var code = new StringBuilder();
         code.Append("// using DotNet.Testcontainers.Builders; using DotNet.Testcontainers.Configurations;\n");
         code.Append("var container = new ContainerBuilder()\n");
-        code.Append("    .WithImage(").Append(CSharpString(spec.Image)).Append(")\n");
+        code.Append("    .WithImage(").Append(Quoted(spec.Image)).Append(")\n");
         foreach (var path in spec.TmpfsPaths)
         {
-            code.Append("    .WithTmpfsMount(").Append(CSharpString(path)).Append(")\n");
+            code.Append("    .WithTmpfsMount(").Append(Quoted(path)).Append(")\n");
         }
 
         foreach (var bind in spec.Binds.Where(b => !b.SubmountsWritable))
         {
-            code.Append("    .WithBindMount(").Append(CSharpString(bind.Source)).Append(", ").Append(CSharpString(bind.Target))
+            code.Append("    .WithBindMount(").Append(Quoted(bind.Source)).Append(", ").Append(Quoted(bind.Target))
                 .Append(bind.ReadOnly ? ", AccessMode.ReadOnly)\n" : ", AccessMode.ReadWrite)\n");
         }
 
@@ -188,27 +188,27 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
         var modifier = new List<string>();
         if (spec.CgroupnsMode is { } cgroupns)
         {
-            modifier.Add($"p.HostConfig.CgroupnsMode = {CSharpString(cgroupns)};");
+            modifier.Add($"p.HostConfig.CgroupnsMode = {Quoted(cgroupns)};");
         }
 
         if (spec.CapAdd.Count > 0)
         {
-            modifier.Add($"p.HostConfig.CapAdd = [{string.Join(", ", spec.CapAdd.Select(CSharpString))}];");
+            modifier.Add($"p.HostConfig.CapAdd = [{string.Join(", ", spec.CapAdd.Select(Quoted))}];");
         }
 
         if (spec.SecurityOpt.Count > 0)
         {
-            modifier.Add($"p.HostConfig.SecurityOpt = [{string.Join(", ", spec.SecurityOpt.Select(CSharpString))}];");
+            modifier.Add($"p.HostConfig.SecurityOpt = [{string.Join(", ", spec.SecurityOpt.Select(Quoted))}];");
         }
 
         if (spec.UsernsMode is { } userns)
         {
-            modifier.Add($"p.HostConfig.UsernsMode = {CSharpString(userns)};");
+            modifier.Add($"p.HostConfig.UsernsMode = {Quoted(userns)};");
         }
 
         foreach (var bind in spec.Binds.Where(b => b.SubmountsWritable))
         {
-            modifier.Add($"p.HostConfig.Mounts = [new Mount {{ Type = \"bind\", Source = {CSharpString(bind.Source)}, Target = {CSharpString(bind.Target)}, ReadOnly = true, BindOptions = new BindOptions {{ ReadOnlyNonRecursive = true }} }}];");
+            modifier.Add($"p.HostConfig.Mounts = [new Mount {{ Type = \"bind\", Source = {Quoted(bind.Source)}, Target = {Quoted(bind.Target)}, ReadOnly = true, BindOptions = new BindOptions {{ ReadOnlyNonRecursive = true }} }}];");
         }
 
         if (modifier.Count > 0)
@@ -222,15 +222,14 @@ public sealed record ConfigurationSnippets(string DockerRun, string Compose, Sni
             code.Append("    })\n");
         }
 
-        code.Append("    .WithCreateParameterModifier(p => { p.Tty = true; p.StopSignal = ").Append(CSharpString(ContainerSpec.StopSignal)).Append("; })\n");
+        code.Append("    .WithCreateParameterModifier(p => { p.Tty = true; p.StopSignal = ").Append(Quoted(ContainerSpec.StopSignal)).Append("; })\n");
         code.Append("    .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(\"Reached target .*Multi-User System\"))\n");
         code.Append("    .Build();\nawait container.StartAsync();\n");
         return Snippet.Of(code.ToString());
     }
 
-    private static string YamlString(string text) => $"\"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
-
-    private static string CSharpString(string text) => $"\"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+    /// <summary>A double-quoted string: YAML's double-quoted scalars and C#'s regular literals escape the same two characters.</summary>
+    private static string Quoted(string text) => $"\"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 }
 
 /// <summary>A snippet's text, or why the tool cannot say the configuration.</summary>
