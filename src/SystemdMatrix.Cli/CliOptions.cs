@@ -18,6 +18,12 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    /// <summary>The local engine's socket, for the verbs that use one.</summary>
+    public static Option<string?> Engine() => new("--engine")
+    {
+        Description = "The local engine's socket, unix:///path (default: DOCKER_HOST, else /var/run/docker.sock).",
+    };
+
     public static RepositoryLayout Layout(ParseResult result)
     {
         var layout = RepositoryLayout.Discover(result.GetValue(Root));

@@ -29,7 +29,7 @@ internal static class Out
             Error("interrupted; everything the run started has been removed");
             return 130;
         }
-        catch (Exception ex) when (ex is PrerequisiteException or ManifestException or MatrixException or InvalidDataException or DirectoryNotFoundException or Settings.SettingsException)
+        catch (Exception ex) when (ex is PrerequisiteException or ManifestException or MatrixException or InvalidDataException or DirectoryNotFoundException or Settings.SettingsException or Local.LocalEngineException)
         {
             Error(ex.Message);
             return 2;

@@ -28,14 +28,28 @@ internal static class RunCommand
             Description = "Also boot each cell on the host taken back to before its engine ran any container, and show that verdict where it differs (twice the boots).",
         };
         var publish = new Option<bool>("--publish") { Description = "Commit the matrix's complete results as reference results (docs/compatibility/MATRIX.json) and render them (see `report`)." };
+        var host = new Option<string?>("--host") { Description = "local: run every cell on your own engine (DOCKER_HOST, --engine or /var/run/docker.sock) as it is configured, instead of the matrix's hosts." };
+        var engine = CliOptions.Engine();
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, cellsFrom, shard, fresh, publish, allowHostWrites, shuffle, unused, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, where, cell, cellsFrom, shard, fresh, publish, allowHostWrites, shuffle, unused, host, engine, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
             if (result.GetValue(parallel) < 1)
             {
                 Out.Error($"--parallel {result.GetValue(parallel)}: boot at least one cell at a time");
+                return 2;
+            }
+
+            if (result.GetValue(host) is { } target && target != "local")
+            {
+                Out.Error($"--host {target}: the only host a run can be pointed at is local (your own engine); the matrix names its other hosts");
+                return 2;
+            }
+
+            if (result.GetValue(engine) is not null && result.GetValue(host) is null)
+            {
+                Out.Error("--engine names a local engine: add --host local to run the matrix there");
                 return 2;
             }
 
@@ -54,6 +68,7 @@ internal static class RunCommand
                 PauseAfterCells = result.GetValue(pause),
                 ShuffleSeed = result.GetValue(shuffle),
                 CompareUnusedHost = result.GetValue(unused),
+                LocalEngine = result.GetValue(host) is null ? null : Local.LocalEngineAddress.Resolve(result.GetValue(engine)),
             };
             var report = await LiveProgress.RunAsync(options, o => run.RunAsync(o, ct));
 
@@ -63,7 +78,7 @@ internal static class RunCommand
             var skipped = report.Cells.Count(r => r.Verdict.Kind == VerdictKind.Skipped);
             if (skipped > 0)
             {
-                Out.Log($"{skipped} cells skipped: they can write this machine's cgroup tree; {Isolation.HostWriteClassifier.OptIn} runs them (on a machine you can throw away)");
+                Out.Log($"{skipped} cells skipped: they can write {(options.LocalEngine is null ? "this machine's" : "your host's")} cgroup tree; {Isolation.HostWriteClassifier.OptIn} runs them (on a machine you can throw away)");
             }
 
             var unknown = report.Cells.Count(r => r.Verdict.Signature == Signatures.SignatureCatalogue.Unknown);

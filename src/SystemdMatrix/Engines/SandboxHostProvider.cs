@@ -13,8 +13,10 @@ namespace SystemdMatrix.Engines;
 /// </summary>
 public sealed class SandboxHostProvider : IHostProvider
 {
-    /// <summary>This machine's tree, shared by every sandbox engine of this process.</summary>
-    private static readonly Lazy<HostStateGuard> ThisMachine = new(() => new HostStateGuard(new LocalCgroupTree(), new CellGate()));
+    private static readonly Lazy<HostStateGuard> ThisMachineGuard = new(() => new HostStateGuard(new LocalCgroupTree(), new CellGate()));
+
+    /// <summary>This machine's tree, shared by every sandbox engine of this process (and a local engine on this machine).</summary>
+    public static HostStateGuard ThisMachine => ThisMachineGuard.Value;
 
     public HostKind Kind => HostKind.Sandbox;
 
@@ -31,6 +33,6 @@ public sealed class SandboxHostProvider : IHostProvider
     public async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile daemon, IReadOnlyCollection<ImageFacts> images, CellRunnerOptions runner, string purpose, Action<string> log, CancellationToken cancellationToken)
     {
         var engine = await SandboxEngine.StartAsync(new SandboxEngineOptions(daemon, purpose), log, cancellationToken).ConfigureAwait(false);
-        return await BootSession.OnAsync(engine, ThisMachine.Value, ownsGuard: false, images, runner, log, cancellationToken).ConfigureAwait(false);
+        return await BootSession.OnAsync(engine, ThisMachine, ownsGuard: false, images, runner, log, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -14,13 +14,16 @@ public static class HostWriteClassifier
     public const string OptIn = "--allow-host-writes";
 
     /// <summary>
-    /// The skipped verdict for a cell that would write this machine's own tree through a sandbox engine without the
-    /// user's consent; null when it may run (it cannot write, the host is a VM, or the user opted in).
+    /// The skipped verdict for a cell that would write a tree that is not the harness's own (this machine's, through a
+    /// sandbox engine; the user's host, through a local engine) without the user's consent; null when it may run (it
+    /// cannot write, the host is a VM the harness made, or the user opted in).
     /// </summary>
     public static Verdict? Consent(Cell cell, HostIdentity host, bool allowHostWrites) =>
         host.Kind == HostKind.Vm || allowHostWrites || Reason(cell, host) is not { } why
             ? null
-            : Verdict.Skipped($"not run on this machine's own cgroup tree without {OptIn}: {why}");
+            : host.Kind == HostKind.Local
+                ? Verdict.Skipped($"skipped on a local engine: needs {OptIn}, because {why}")
+                : Verdict.Skipped($"not run on this machine's own cgroup tree without {OptIn}: {why}");
 
     /// <summary>Why the cell can write the host's tree, or null when it cannot.</summary>
     public static string? Reason(Cell cell, HostIdentity host)

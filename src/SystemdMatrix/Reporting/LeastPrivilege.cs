@@ -34,10 +34,16 @@ public static class LeastPrivilege
             .FirstOrDefault();
 
     /// <summary>Smaller is less privilege: level, whether it can write the host's tree, host cgroupns, the bind, another daemon profile, a remedy.</summary>
-    public static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(CellRecord cell)
+    public static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(CellRecord cell) =>
+        Rank(cell.Cell.Run, cell.Host?.CgroupMode, WritesHostTree(cell), cell.Cell.Daemon.Name != "default");
+
+    /// <summary>A configuration's rank before it ran (<c>doctor</c> orders its candidates so): whether it can write is the isolation rules'.</summary>
+    public static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(Cell cell, HostIdentity host) =>
+        Rank(cell.Run, host.CgroupMode, HostWriteClassifier.Reason(cell, host) is not null, otherProfile: false);
+
+    private static (int Level, bool Writes, bool HostNamespace, int Bind, bool OtherProfile, bool Remedy) Rank(RunProfile run, HostCgroupMode? mode, bool writes, bool otherProfile)
     {
-        var run = cell.Cell.Run;
-        var hostNamespace = run.InHostCgroupNamespace(cell.Host?.CgroupMode);
+        var hostNamespace = run.InHostCgroupNamespace(mode);
         var bind = run.CgroupMount switch
         {
             CgroupMount.None => 0,
@@ -45,7 +51,7 @@ public static class LeastPrivilege
             CgroupMount.RecursiveWritableBind => 2,
             _ => 3,
         };
-        return (Levels.ToList().IndexOf(run.Privilege), WritesHostTree(cell), hostNamespace, bind, cell.Cell.Daemon.Name != "default", run.Remedy != Remedy.None);
+        return (Levels.ToList().IndexOf(run.Privilege), writes, hostNamespace, bind, otherProfile, run.Remedy != Remedy.None);
     }
 
     /// <summary>A configuration's flags without the image and the tmpfs set (every v2 cell has it), or "no flags".</summary>

@@ -78,7 +78,12 @@ public sealed class BootSession : IAsyncDisposable
         {
             foreach (var image in images.Where(i => !_images.ContainsKey(i.Name)))
             {
-                await ImageBuilder.LoadAsync(Engine.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
+                // An image without an archive is the user's own, already on their engine (doctor --image).
+                if (image.Archive.Length > 0)
+                {
+                    await ImageBuilder.LoadAsync(Engine.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
+                }
+
                 _images[image.Name] = image;
             }
         }

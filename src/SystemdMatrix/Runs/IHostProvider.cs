@@ -42,10 +42,14 @@ public sealed class HostProviders(RepositoryLayout layout, ImageCache cache)
 
     public VmHostProvider Vm { get; } = new(layout, cache);
 
+    /// <summary>The user's own engine, when the run targets one (<c>--host local</c>).</summary>
+    public Local.LocalHostProvider? Local { get; init; }
+
     public IHostProvider For(HostSpec host) => host.Kind switch
     {
         HostKind.Sandbox => Sandbox,
         HostKind.Vm => Vm,
+        HostKind.Local when Local is not null => Local,
         _ => throw new MatrixException($"host {host.Name}: hosts of kind {AxisNames.Of(host.Kind)} cannot be run yet"),
     };
 }

@@ -58,6 +58,12 @@ public sealed record MatrixRunOptions(string MatrixName)
 
     /// <summary>For tests: after this many cells are decided, wait (for Ctrl-C) instead of going on.</summary>
     public int? PauseAfterCells { get; init; }
+
+    /// <summary>
+    /// Run every cell on the user's own engine instead of the matrix's hosts (<c>--host local</c>): each cell once,
+    /// under the engine's own daemon settings (profile <c>local</c>), results kept as matrix <c>NAME-local</c>.
+    /// </summary>
+    public Local.LocalEngineAddress? LocalEngine { get; init; }
 }
 
 /// <summary>
@@ -81,13 +87,25 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         options = options with { Runner = options.Runner with { Catalogue = data.Signatures } };
         var matrix = definition.Find(options.MatrixName);
         var expanded = definition.Expand(matrix);
+
+        // On a local engine the matrix's hosts and daemon profiles are the user's one engine, as it is configured.
+        var local = options.LocalEngine is { } address ? await Local.LocalEngine.ReadAsync(address, cancellationToken).ConfigureAwait(false) : null;
+        if (local is not null && options.Publish)
+        {
+            throw new MatrixException("--publish: a local engine's results describe one person's host, not a reference host; publish from the matrix's own hosts");
+        }
+
+        var resultsName = local is null ? matrix.Name : $"{matrix.Name}-local";
+        IReadOnlyList<Cell> OnTarget(IEnumerable<Cell> cells) => local is null
+            ? [.. cells]
+            : [.. cells.Select(c => c with { Host = HostSpec.Local, Daemon = local.Profile }).DistinctBy(c => c.Id)];
         var unknownIds = options.Selector.Ids.Except(expanded.Select(c => c.Id), StringComparer.Ordinal).ToList();
         if (unknownIds.Count > 0)
         {
             throw new MatrixException($"matrix {matrix.Name} has no cells {string.Join(", ", unknownIds.Take(5))}{(unknownIds.Count > 5 ? $" (and {unknownIds.Count - 5} more)" : string.Empty)}");
         }
 
-        var cells = expanded.Where(options.Selector.Selects).ToList();
+        var cells = OnTarget(expanded.Where(options.Selector.Selects)).ToList();
         if (options.Selector.Shard is { } shard && cells.Count > 0)
         {
             // Expected cost per cell from the committed reference results where they have the cell, so every shard of
@@ -107,7 +125,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var imageNames = cells.Select(c => c.Image).Distinct().ToList();
-        log($"matrix {matrix.Name}: {cells.Count} cells over {imageNames.Count} images and {cells.Select(c => c.Daemon).Distinct().Count()} daemon profiles");
+        log($"matrix {matrix.Name}{(local is null ? string.Empty : $" on the local engine {local.Address}")}: {cells.Count} cells over {imageNames.Count} images and {cells.Select(c => c.Daemon).Distinct().Count()} daemon profiles");
 
         var statuses = await ImageSet.EnsureAsync(layout, manifest, imageNames.Select(manifest.Find), cache, log, cancellationToken).ConfigureAwait(false);
         foreach (var status in statuses)
@@ -118,7 +136,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         var images = statuses.ToDictionary(s => s.Image.Name, StringComparer.Ordinal);
         var results = new ResultStore(layout.Results);
         var selection = options.Selector.Canonical;
-        var resumable = results.Begin(matrix.Name, selection, cells.Select(c => c.Id).ToList(), options.Fresh);
+        var resumable = results.Begin(resultsName, selection, cells.Select(c => c.Id).ToList(), options.Fresh);
         foreach (var unreadable in results.Unreadable)
         {
             log($"{unreadable}: not a cell result (cut short or of another shape); its cell is decided again");
@@ -134,7 +152,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(progress, stopReporting.Token);
-        var providers = new HostProviders(layout, cache);
+        var providers = new HostProviders(layout, cache) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
         Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>
@@ -166,10 +184,10 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         // The matrix's table is made of every one of its cells, this run's and earlier runs' alike: a narrowed run
         // refreshes its part of the table and loses none of the rest.
-        var everyCell = definition.Expand(matrix).Select(c => c.Id).ToList();
+        var everyCell = OnTarget(definition.Expand(matrix)).Select(c => c.Id).ToList();
         var (latest, missing) = results.Latest(everyCell);
         var report = new CompatibilityReport(
-            matrix.Name,
+            resultsName,
             DateTimeOffset.UtcNow,
             matrix.Images.Where(images.ContainsKey).Select(name => images[name])
                 .Select(st => new ReportImage(st.Image.Name, st.Image.Tag, st.Facts?.SystemdVersion, st.State.ToString().ToLowerInvariant(), st.Reason)).ToList(),
@@ -179,14 +197,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         };
         var tables = Path.Combine(layout.Artifacts, "compatibility");
         Directory.CreateDirectory(tables);
-        await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(tables, $"{matrix.Name}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(tables, $"{resultsName}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(tables, $"{resultsName}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
 
         // The page of this run's matrix, with every cell's full boot log from the result store (the committed page has none).
         var pages = Path.Combine(layout.Artifacts, "report");
         Directory.CreateDirectory(pages);
         var page = HtmlReport.Render(report with { Cells = latest }, data.Signatures);
-        await File.WriteAllTextAsync(Path.Combine(pages, $"{matrix.Name}.html"), page, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(pages, $"{resultsName}.html"), page, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(pages, "index.html"), page, cancellationToken).ConfigureAwait(false);
         if (options.Publish)
         {
