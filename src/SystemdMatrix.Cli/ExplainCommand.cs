@@ -33,15 +33,18 @@ internal static class ExplainCommand
             }
 
             var layout = CliOptions.Layout(result);
-            var results = CommittedReports.Load(layout).SelectMany(r => r.Cells).ToList();
+            var reports = CommittedReports.Load(layout);
+            var results = reports.SelectMany(r => r.Cells).ToList();
+            var rows = reports.SelectMany(r => r.Cells.Select(c => (c.Cell.Id, Row: $"{CommittedReports.Folder}/{r.Matrix}.html#cell={Uri.EscapeDataString(c.Cell.Id)}")))
+                .DistinctBy(x => x.Id).ToDictionary(x => x.Id, x => x.Row, StringComparer.Ordinal);
             var explanation = LogExplainer.Explain(raw, SignatureCatalogue.Load(layout.Signatures), results);
             if (result.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(Document(explanation), ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(Document(explanation, rows), ResultJson.Options));
             }
             else if (explanation.IsExplained)
             {
-                Console.WriteLine(LogExplainer.Render(explanation));
+                Console.WriteLine(LogExplainer.Render(explanation, rows.GetValueOrDefault));
             }
             else
             {
@@ -58,7 +61,7 @@ internal static class ExplainCommand
         return command;
     }
 
-    private static object Document(LogExplanation explanation) => new
+    private static object Document(LogExplanation explanation, IReadOnlyDictionary<string, string> rows) => new
     {
         outcome = explanation.Outcome.ToString().ToLowerInvariant(),
         message = explanation.Message,
@@ -73,7 +76,7 @@ internal static class ExplainCommand
             why = f.Fix.Why,
             verified = f.Fix.ProvenBy is not null && f.Evidence.Proven,
             backing = LogExplainer.Backing(f.Evidence),
-            provenBy = f.Evidence.Proof.Select(p => new { cell = p.Cell.Id, reproduce = p.Reproduce }).Take(5),
+            provenBy = f.Evidence.Proof.Select(p => new { cell = p.Cell.Id, row = rows.GetValueOrDefault(p.Cell.Id), reproduce = p.Reproduce }).Take(5),
         }),
     };
 }

@@ -12,8 +12,15 @@ internal static class Out
     public static void Log(string message) =>
         AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {message}");
 
-    public static void Error(string message) =>
-        AnsiConsole.Console.MarkupLineInterpolated($"[red]error:[/] {message}");
+    /// <summary>
+    /// One message on standard error, never wrapped: it is what a person copies into a search or a report, and a
+    /// socket path or a flag cut in two is no use there.
+    /// </summary>
+    public static void Error(string message)
+    {
+        var colour = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null or "";
+        Console.Error.WriteLine((colour ? "\u001b[31merror:\u001b[0m " : "error: ") + message);
+    }
 
     /// <summary>Runs a verb body, turning the failures a user can fix into a message and an exit code.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)

@@ -64,8 +64,11 @@ public static partial class LogExplainer
             : new LogExplanation(ExplainOutcome.NotABootLog, "this does not look like a systemd boot log: nothing in it is systemd starting, failing or reaching a target", null, []);
     }
 
-    /// <summary>The explanation as a person reads it on a terminal.</summary>
-    public static string Render(LogExplanation explanation)
+    /// <summary>
+    /// The explanation as a person reads it on a terminal; <paramref name="rowOf"/> names where a backing cell's row is
+    /// (the committed page's <c>#cell=</c> link), when known.
+    /// </summary>
+    public static string Render(LogExplanation explanation, Func<string, string?>? rowOf = null)
     {
         if (explanation.Match is not { } match)
         {
@@ -88,6 +91,10 @@ public static partial class LogExplainer
             text.Append("  ").Append(rank).Append(". ").Append(fix.Text).Append('\n');
             text.Append("     ").Append(fix.Why).Append('\n');
             text.Append("     ").Append(Backing(evidence)).Append('\n');
+            if (evidence.Refutations.Count == 0 && evidence.Proof.Count > 0 && rowOf?.Invoke(evidence.Proof[0].Cell.Id) is { } row)
+            {
+                text.Append("     row: ").Append(row).Append('\n');
+            }
         }
 
         return text.ToString().TrimEnd();

@@ -24,6 +24,7 @@ public sealed class LogExplainerTests
             var onV2 = explanation.Fixes.Where(f => f.Evidence.Proven && f.Evidence.Proof.Any(p => p.Host?.CgroupMode == HostCgroupMode.V2)).ToList();
             Assert.That(onV2, Is.Not.Empty, "a fix the committed cells show booting on a cgroup v2 host where the signature occurs");
             Assert.That(LogExplainer.Render(explanation), Does.Contain("works in").And.Contain("docker run -it"));
+            Assert.That(LogExplainer.Render(explanation, id => $"docs/compatibility/v2.html#cell={id}"), Does.Contain("     row: docs/compatibility/v2.html#cell="), "a backed fix points to its cell's row");
         }
     }
 
