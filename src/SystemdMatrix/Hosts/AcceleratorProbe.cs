@@ -26,8 +26,8 @@ public static class AcceleratorProbe
 
             if (Settings.HarnessSettings.Current.Accelerator is { } forced)
             {
-                _decided = forced;
-                log($"VM accelerator: {_decided} (SYSTEMD_MATRIX_ACCEL)");
+                _decided = await ForcedAsync(forced, File.Exists(KvmDevice), ct => KvmBootsAsync(kernel, initrd, ct), cancellationToken).ConfigureAwait(false);
+                log($"VM accelerator: {_decided} (SYSTEMD_MATRIX_ACCEL{(_decided == "kvm" ? "; a test boot worked" : string.Empty)})");
                 return _decided;
             }
 
@@ -39,10 +39,10 @@ public static class AcceleratorProbe
                 return _decided;
             }
 
-            _decided = File.Exists("/dev/kvm") && await KvmBootsAsync(kernel, initrd, cancellationToken).ConfigureAwait(false) ? "kvm" : "tcg";
+            _decided = File.Exists(KvmDevice) && await KvmBootsAsync(kernel, initrd, cancellationToken).ConfigureAwait(false) ? "kvm" : "tcg";
             log(_decided == "kvm"
                 ? "VM accelerator: kvm (a test boot worked)"
-                : $"VM accelerator: tcg emulation ({(File.Exists("/dev/kvm") ? "/dev/kvm did not boot a test kernel" : "no /dev/kvm")})");
+                : $"VM accelerator: tcg emulation ({(File.Exists(KvmDevice) ? "/dev/kvm did not boot a test kernel" : "no /dev/kvm")})");
             if (bootId is not null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(RecordFile)!);
@@ -58,6 +58,34 @@ public static class AcceleratorProbe
     }
 
     private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
+
+    private const string KvmDevice = "/dev/kvm";
+
+    /// <summary>How long the test boot may take: a working KVM panics the test kernel in about a second.</summary>
+    public static readonly TimeSpan TestBootTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The accelerator the user asked for. <c>kvm</c> is checked by the same test boot the probe uses, so a machine
+    /// whose KVM cannot boot (no device, or a device that boots nothing) stops at once with what to do, instead of
+    /// waiting out a VM's ready timeout on a guest that never prints a line.
+    /// </summary>
+    internal static async Task<string> ForcedAsync(string forced, bool kvmDeviceExists, Func<CancellationToken, Task<bool>> testBoot, CancellationToken cancellationToken)
+    {
+        if (forced != "kvm")
+        {
+            return forced;
+        }
+
+        if (!kvmDeviceExists)
+        {
+            throw new Engines.EngineStartException($"SYSTEMD_MATRIX_ACCEL=kvm, but this machine has no {KvmDevice} (no virtualisation extensions, or the kvm module is not loaded); unset it to run VM hosts under tcg emulation");
+        }
+
+        return await testBoot(cancellationToken).ConfigureAwait(false)
+            ? "kvm"
+            : throw new Engines.EngineStartException(
+                $"SYSTEMD_MATRIX_ACCEL=kvm, but a KVM test boot of the host kernel printed nothing within {TestBootTimeout.TotalSeconds:0} s ({KvmDevice} exists but boots nothing: nested virtualisation off, or no access to it); unset it to run VM hosts under tcg emulation, or on a GitHub runner give the runner user {KvmDevice} with the udev rule the workflow sets");
+    }
 
     /// <summary>
     /// The test boot's answer, kept until the machine restarts (a new boot id): whether KVM works does not change while
@@ -82,7 +110,7 @@ public static class AcceleratorProbe
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            timeout.CancelAfter(TestBootTimeout);
             var watch = Stopwatch.StartNew();
             try
             {

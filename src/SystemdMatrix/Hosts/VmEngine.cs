@@ -17,8 +17,11 @@ public sealed record VmOptions(HostRelease Release, HostCgroupMode CgroupMode, D
 
     public int Cpus { get; init; } = 2;
 
-    /// <summary>From qemu's start to an engine that answers; under TCG a host takes about 50 s.</summary>
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>From qemu's start to an engine that answers, per accelerator (null: <see cref="ReadyTimeoutFor"/>).</summary>
+    public TimeSpan? ReadyTimeout { get; init; }
+
+    /// <summary>Under TCG a host takes about 50 s to answer (5 min before it is called hung); under KVM a few seconds (2 min).</summary>
+    public static TimeSpan ReadyTimeoutFor(string accelerator) => accelerator == "kvm" ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -93,7 +96,7 @@ public sealed class VmEngine : IEngineHost
             LaunchInNamespace(paths, paths.SocatLog, "socat", ["-t", "3600", $"UNIX-LISTEN:{paths.Socket},fork,mode=600,unlink-early", $"TCP:127.0.0.1:{HostImageFiles.DockerPort}"]);
 
             using var api = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10));
-            await WaitUntilReadyAsync(api, qemu, paths, options, stopwatch, label, log, cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(api, qemu, paths, options, options.ReadyTimeout ?? VmOptions.ReadyTimeoutFor(accelerator), stopwatch, label, log, cancellationToken).ConfigureAwait(false);
             var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
             var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = new EngineEndpoint(new Uri($"unix://{paths.Socket}"), EngineApi.Negotiate(version.ApiVersion));
@@ -149,7 +152,7 @@ public sealed class VmEngine : IEngineHost
         EngineLifetime.Unregister(Paths.Id);
     }
 
-    private static IReadOnlyList<string> QemuArguments(VmOptions options, VmPaths paths, string accelerator) =>
+    internal static IReadOnlyList<string> QemuArguments(VmOptions options, VmPaths paths, string accelerator) =>
     [
         "-name", paths.Id,
         "-machine", "q35",
@@ -175,9 +178,8 @@ public sealed class VmEngine : IEngineHost
     private static Process LaunchInNamespace(VmPaths paths, string logFile, string program, IReadOnlyList<string> arguments) =>
         ProcessRunner.StartDetached(["ip", "netns", "exec", paths.Namespace], program, arguments, logFile);
 
-    private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, VmOptions options, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
+    private static async Task WaitUntilReadyAsync(EngineApi api, Process qemu, VmPaths paths, VmOptions options, TimeSpan timeout, Stopwatch stopwatch, string label, Action<string> log, CancellationToken cancellationToken)
     {
-        var timeout = options.ReadyTimeout;
         var lastProgress = TimeSpan.Zero;
         var pipeline = Readiness.Pipeline(timeout, TimeSpan.FromMilliseconds(500), typeof(TaskCanceledException));
         try

@@ -28,7 +28,10 @@ internal sealed class CliProcess : IDisposable
         }
     }
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>The CLI with these environment variables set on top of the test's own.</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "systemd-matrix.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -40,6 +43,11 @@ internal sealed class CliProcess : IDisposable
         // Plain, wide output: the test reads progress lines, not a terminal rendering.
         info.Environment["COLUMNS"] = "400";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         var cliProcess = new CliProcess(Process.Start(info)!);
         cliProcess._process.OutputDataReceived += (_, e) => cliProcess.Append(e.Data);
         cliProcess._process.ErrorDataReceived += (_, e) => cliProcess.Append(e.Data);

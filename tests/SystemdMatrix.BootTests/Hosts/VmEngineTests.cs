@@ -77,6 +77,30 @@ public sealed partial class VmEngineTests
         AssertNothingLeft(paths);
     }
 
+    [Test]
+    [CancelAfter(900_000)]
+    public async Task Asking_for_kvm_boots_with_kvm_where_it_works_and_elsewhere_stops_with_a_clear_error_not_a_hang(CancellationToken cancellationToken)
+    {
+        var (_, image, _) = (await HostSet.EnsureAsync(BootEnvironment.Layout, [HostReleases.Find("bullseye")], new ImageCache(ImageCache.DefaultRoot), BootEnvironment.Log, cancellationToken))[0];
+        // What this machine's KVM can do, by the harness's own test boot (or what SYSTEMD_MATRIX_ACCEL says for the tests).
+        var works = await AcceleratorProbe.DecideAsync(image.Kernel, image.Initrd, BootEnvironment.Log, cancellationToken) == "kvm";
+
+        using var cli = CliProcess.Start(new Dictionary<string, string> { ["SYSTEMD_MATRIX_ACCEL"] = "kvm" }, "hosts", "boot", "--release", "bullseye", "--cgroup", "v2");
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(10), cancellationToken);
+        if (works)
+        {
+            Assert.That(exit, Is.EqualTo(0), cli.Output);
+            Assert.That(cli.Output, Does.Contain("VM accelerator: kvm").And.Contain("; kvm; ready after"));
+        }
+        else
+        {
+            Assert.That(exit, Is.EqualTo(1), cli.Output);
+            Assert.That(cli.Output, Does.Contain("error: SYSTEMD_MATRIX_ACCEL=kvm, but").And.Not.Contain("booting VM"), "stopped before a VM was started, not after its ready timeout");
+        }
+
+        Assert.That(Directory.Exists(VmPaths.DefaultStateRoot) ? Directory.GetDirectories(VmPaths.DefaultStateRoot) : [], Is.Empty, "nothing of a VM left");
+    }
+
     internal static IReadOnlyList<int> ListeningTcpPorts(IEnumerable<string> procNetTcp) =>
         procNetTcp.Skip(1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
