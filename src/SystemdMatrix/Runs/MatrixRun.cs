@@ -195,17 +195,8 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         {
             Missing = missing,
         };
-        var tables = Path.Combine(layout.Artifacts, "compatibility");
-        Directory.CreateDirectory(tables);
-        await File.WriteAllTextAsync(Path.Combine(tables, $"{resultsName}.md"), report.ToPivotMarkdown() + "\n## Every cell\n\n" + report.ToMarkdown(), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(tables, $"{resultsName}.json"), report.ToJson(), cancellationToken).ConfigureAwait(false);
-
-        // The page of this run's matrix, with every cell's full boot log from the result store (the committed page has none).
-        var pages = Path.Combine(layout.Artifacts, "report");
-        Directory.CreateDirectory(pages);
-        var page = HtmlReport.Render(report with { Cells = latest }, data.Signatures);
-        await File.WriteAllTextAsync(Path.Combine(pages, $"{resultsName}.html"), page, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(pages, "index.html"), page, cancellationToken).ConfigureAwait(false);
+        // The page of this run's matrix has every cell's full boot log from the result store (the committed page has none).
+        await ReportArtifacts.WriteAsync(report, latest, data.Signatures, layout.Artifacts, cancellationToken).ConfigureAwait(false);
         if (options.Publish)
         {
             if (CommittedReports.Unpublishable(report, requireComplete: true) is { } why)
