@@ -158,13 +158,9 @@ public static class DoctorRun
 
     /// <summary>What decides a boot, as the snapshots key it: cgroup mode, engine major.minor, driver, remap.</summary>
     public static bool SameClass(HostIdentity a, HostIdentity b) =>
-        a.CgroupMode == b.CgroupMode && MajorMinor(a.EngineVersion) == MajorMinor(b.EngineVersion) && a.CgroupDriver == b.CgroupDriver && a.UsernsRemap == b.UsernsRemap;
+        a.CgroupMode == b.CgroupMode && a.EngineMajorMinor == b.EngineMajorMinor && a.CgroupDriver == b.CgroupDriver && a.UsernsRemap == b.UsernsRemap;
 
-    public static string MajorMinor(string engineVersion)
-    {
-        var version = Matrix.ApplicabilityRule.EngineVersionOf(engineVersion);
-        return $"{version.Major}.{Math.Max(0, version.Minor)}";
-    }
+    public static string MajorMinor(string engineVersion) => HostIdentity.MajorMinorOf(engineVersion);
 
     /// <summary>What the committed results say of the working configuration on hosts of this class (for the matrix's own image).</summary>
     public static string Confirm(Cell working, bool matrixImage, HostIdentity host, IReadOnlyList<CellRecord> published)

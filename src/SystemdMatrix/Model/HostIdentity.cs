@@ -26,8 +26,9 @@ public enum HostCgroupMode
 }
 
 /// <summary>
-/// What was measured about the host a cell ran on. Its <see cref="Key"/> keys approved snapshots: the same cell
-/// on another engine version or cgroup mode is a different observation, not a regression.
+/// What was measured about the host a cell ran on. Its <see cref="Key"/> keys reusable results (the exact engine
+/// build), its <see cref="ClassKey"/> approved snapshots: the same cell on another engine version or cgroup mode is a
+/// different observation, not a regression.
 /// </summary>
 public sealed record HostIdentity(
     HostKind Kind,
@@ -66,8 +67,28 @@ public sealed record HostIdentity(
     /// <summary>For VM hosts, whether qemu ran with KVM or TCG emulation.</summary>
     public string Accelerator { get; init; } = string.Empty;
 
-    public string Key =>
-        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{EngineVersion}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}{(CgroupNsDelegate ? string.Empty : "_no-nsdelegate")}{(CgroupTopReadOnly ? string.Empty : "_rw-cgroup-tmpfs")}";
+    public string Key => KeyWith(EngineVersion);
+
+    /// <summary>
+    /// The host's class, which keys approved snapshots: what decides a boot (kind and release, cgroup mode, engine
+    /// version as major.minor, driver, remap and the tree's options), not one distribution's exact package build, so
+    /// a runner whose Docker is another build of the same version checks the same snapshots.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ClassKey => KeyWith(EngineMajorMinor);
+
+    /// <summary>The engine version as major.minor (<c>20.10</c> of <c>20.10.24+dfsg1</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string EngineMajorMinor => MajorMinorOf(EngineVersion);
+
+    public static string MajorMinorOf(string engineVersion)
+    {
+        var version = Matrix.ApplicabilityRule.EngineVersionOf(engineVersion);
+        return $"{version.Major}.{Math.Max(0, version.Minor)}";
+    }
+
+    private string KeyWith(string engine) =>
+        $"{AxisNames.Of(Kind)}{(Release.Length > 0 ? "-" + Release : string.Empty)}_docker-{engine}_{AxisNames.Of(CgroupMode)}_{AxisNames.Of(CgroupDriver)}{(UsernsRemap ? "_userns-remap" : string.Empty)}{(CgroupNsDelegate ? string.Empty : "_no-nsdelegate")}{(CgroupTopReadOnly ? string.Empty : "_rw-cgroup-tmpfs")}";
 
     public string Describe() =>
         $"{(Kind == HostKind.Vm ? $"VM Debian {Release}" : AxisNames.Of(Kind))} Docker {EngineVersion}, cgroup {AxisNames.Of(CgroupMode)}, driver {AxisNames.Of(CgroupDriver)}, userns-remap {(UsernsRemap ? "on" : "off")}{(CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}{(CgroupTopReadOnly ? string.Empty : ", /sys/fs/cgroup tmpfs writable")}";

@@ -8,7 +8,7 @@ namespace SystemdMatrix.Snapshots;
 /// <summary>Where a cell's approved snapshot lives: per host identity, daemon profile, image and run profile.</summary>
 public sealed record SnapshotKey(string HostKey, string Daemon, string Image, string RunKey)
 {
-    public static SnapshotKey For(Cell cell, HostIdentity host) => new(host.Key, cell.Daemon.Name, cell.Image, cell.Run.Key);
+    public static SnapshotKey For(Cell cell, HostIdentity host) => new(host.ClassKey, cell.Daemon.Name, cell.Image, cell.Run.Key);
 
     public string RelativePath => $"{HostKey}/{Daemon}/{Image}/{RunKey}.txt";
 
@@ -36,7 +36,7 @@ public static class BootSnapshot
         void Field(string name, string? value) => text.Append(name).Append(": ").Append(value ?? string.Empty).Append('\n');
 
         Field("cell", outcome.Cell.Id);
-        Field("host", outcome.Host.Key);
+        Field("host", outcome.Host.ClassKey);
         Field("image", $"{outcome.Cell.Image} (systemd {systemdVersion ?? "?"})");
         Field("run", ContainerSpec.For(outcome.ImageTag, outcome.Cell.Run).Equivalent());
         Field("verdict", AxisNames.Of(v.Kind));

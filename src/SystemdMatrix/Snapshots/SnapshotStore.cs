@@ -8,6 +8,9 @@ public enum SnapshotState
     Matches,
     Missing,
     Differs,
+
+    /// <summary>No snapshot of this host class is approved at all: a host nobody has reviewed yet, not a regression of the approved ones.</summary>
+    NewHostClass,
 }
 
 /// <summary>The outcome of comparing a boot with its approved snapshot; on a mismatch the received text is on disk.</summary>
@@ -17,6 +20,7 @@ public sealed record SnapshotComparison(SnapshotState State, string ApprovedPath
     {
         SnapshotState.Matches => $"matches {ApprovedPath}",
         SnapshotState.Missing => $"no approved snapshot at {ApprovedPath}; received {ReceivedPath}. Review it, then approve with: dotnet cake --target=Approve",
+        SnapshotState.NewHostClass => $"new host class {Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(ApprovedPath))))}: no snapshot of it is approved yet; received {ReceivedPath}. Review this class's snapshots, then approve with: dotnet cake --target=Approve",
         _ => $"differs from {ApprovedPath} (received {ReceivedPath}; approve with: dotnet cake --target=Approve):\n{Diff}",
     };
 }
@@ -43,11 +47,19 @@ public sealed class SnapshotStore(string fixturesRoot)
             return new SnapshotComparison(SnapshotState.Matches, approvedPath, receivedPath, string.Empty);
         }
 
+        var classKnown = IsApprovedClass(key.HostKey);
         Directory.CreateDirectory(Path.GetDirectoryName(receivedPath)!);
         File.WriteAllText(receivedPath, received);
         return File.Exists(approvedPath)
             ? new SnapshotComparison(SnapshotState.Differs, approvedPath, receivedPath, Diff(File.ReadAllText(approvedPath), received))
-            : new SnapshotComparison(SnapshotState.Missing, approvedPath, receivedPath, string.Empty);
+            : new SnapshotComparison(classKnown ? SnapshotState.Missing : SnapshotState.NewHostClass, approvedPath, receivedPath, string.Empty);
+    }
+
+    /// <summary>Whether any snapshot of this host class is approved.</summary>
+    public bool IsApprovedClass(string hostKey)
+    {
+        var folder = Path.Combine(Root, hostKey);
+        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.txt", SearchOption.AllDirectories).Any(f => !f.EndsWith(".received.txt", StringComparison.Ordinal));
     }
 
     /// <summary>Moves every received snapshot over its approved one; returns the approved paths.</summary>

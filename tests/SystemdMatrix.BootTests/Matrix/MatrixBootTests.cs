@@ -79,7 +79,7 @@ public sealed class MatrixBootTests
             // The daemon would not start with this profile: the cell's verdict is that refusal, approved like any other.
             var refusedOutcome = new Boot.CellOutcome(cell, image.Facts!.Tag, decision.Host!, decision.Verdict, string.Empty, TimeSpan.Zero, [], string.Empty, 0);
             var refusal = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, decision.Host!), BootSnapshot.Render(refusedOutcome, image.Facts.SystemdVersion));
-            Assert.That(refusal.State, Is.EqualTo(SnapshotState.Matches), refusal.Describe());
+            AssertMatchesApproved(refusal);
             return;
         }
 
@@ -104,6 +104,21 @@ public sealed class MatrixBootTests
         }
 
         var comparison = BootEnvironment.Snapshots.Compare(SnapshotKey.For(cell, outcome.Host), BootSnapshot.Render(outcome, image.Facts!.SystemdVersion));
+        AssertMatchesApproved(comparison);
+    }
+
+    /// <summary>
+    /// The boot matches its approved snapshot. On a host class nobody has approved any snapshot of (a runner with
+    /// another engine minor version, say) the verdict above was still checked, and the test says "new host class"
+    /// (ignored, with the received file to review) instead of failing the approved ones.
+    /// </summary>
+    private static void AssertMatchesApproved(SnapshotComparison comparison)
+    {
+        if (comparison.State == SnapshotState.NewHostClass)
+        {
+            Assert.Ignore(comparison.Describe());
+        }
+
         Assert.That(comparison.State, Is.EqualTo(SnapshotState.Matches), comparison.Describe());
     }
 }
