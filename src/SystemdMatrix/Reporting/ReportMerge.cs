@@ -38,15 +38,15 @@ public static class ReportMerge
             throw new MergeException("not merged:\n  " + string.Join("\n  ", problems));
         }
 
-        var matrix = definition.Find(matrices[0]);
+        var (matrix, expanded) = Local.LocalMatrix.Expand(definition, matrices[0]);
         var merged = cells.Select(c => c.Cell).ToList();
         var decided = merged.Select(c => c.Cell.Id).ToHashSet(StringComparer.Ordinal);
         var imageOrder = matrix.Images.ToList();
         var images = inputs.SelectMany(i => i.Report.Images).GroupBy(i => i.Name, StringComparer.Ordinal).Select(g => g.First())
             .OrderBy(i => imageOrder.IndexOf(i.Name)).ToList();
-        return new CompatibilityReport(matrix.Name, inputs.Max(i => i.Report.GeneratedAt), images, merged)
+        return new CompatibilityReport(matrices[0], inputs.Max(i => i.Report.GeneratedAt), images, merged)
         {
-            Missing = definition.Expand(matrix).Select(c => c.Id).Where(id => !decided.Contains(id)).ToList(),
+            Missing = expanded.Select(c => c.Id).Where(id => !decided.Contains(id)).ToList(),
         };
     }
 

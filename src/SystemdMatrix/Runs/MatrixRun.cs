@@ -95,10 +95,8 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             throw new MatrixException("--publish: a local engine's results describe one person's host, not a reference host; publish from the matrix's own hosts");
         }
 
-        var resultsName = local is null ? matrix.Name : $"{matrix.Name}-local";
-        IReadOnlyList<Cell> OnTarget(IEnumerable<Cell> cells) => local is null
-            ? [.. cells]
-            : [.. cells.Select(c => c with { Host = HostSpec.Local, Daemon = local.Profile }).DistinctBy(c => c.Id)];
+        var resultsName = local is null ? matrix.Name : Local.LocalMatrix.ResultsName(matrix.Name);
+        IReadOnlyList<Cell> OnTarget(IEnumerable<Cell> cells) => local is null ? [.. cells] : Local.LocalMatrix.OnEngine(cells, local.Profile);
         var unknownIds = options.Selector.Ids.Except(expanded.Select(c => c.Id), StringComparer.Ordinal).ToList();
         if (unknownIds.Count > 0)
         {

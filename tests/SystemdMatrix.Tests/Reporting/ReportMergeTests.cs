@@ -24,6 +24,27 @@ public sealed class ReportMergeTests
     }
 
     [Test]
+    public void Shards_of_a_matrix_run_on_a_local_engine_merge_against_its_local_cells()
+    {
+        var definition = SystemdMatrix.Data.ProjectData.Load(Repo.Layout).Definition;
+        var (_, local) = SystemdMatrix.Local.LocalMatrix.Expand(definition, "smoke-local");
+        var host = Records.Sandbox("28.2.2") with { Kind = HostKind.Local };
+        CompatibilityReport Shard(IEnumerable<Cell> cells) =>
+            new("smoke-local", DateTimeOffset.UtcNow, [], [.. cells.Select(c => Records.Of(c.Id, Booted, host, c.Run, image: c.Image, daemon: "local", hostSpec: HostSpec.Local))]);
+
+        var merged = ReportMerge.Merge(definition, [("1.json", Shard(local.Take(10))), ("2.json", Shard(local.Skip(10).Take(5)))]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(merged.Matrix, Is.EqualTo("smoke-local"));
+            Assert.That(local.Select(c => c.Id), Has.All.StartWith("local/").And.All.Contains("/local/"));
+            Assert.That(local.Select(c => c.Id), Is.Unique, "every configuration once: the matrix's daemon profiles are the engine's one");
+            Assert.That(merged.Cells, Has.Count.EqualTo(15));
+            Assert.That(merged.Missing, Has.Count.EqualTo(local.Count - 15));
+        });
+    }
+
+    [Test]
     public void Duplicates_other_hosts_other_recipes_and_other_matrices_are_refused_together()
     {
         var definition = SystemdMatrix.Data.ProjectData.Load(Repo.Layout).Definition;
