@@ -22,6 +22,7 @@ root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());
+root.Subcommands.Add(EstimateCommand.Create());
 
 // Ctrl-C cancels the command's token; teardown (containers, dockerd, mounts) needs a few seconds to finish in order.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
