@@ -34,8 +34,11 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "systemd-matrix.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[cli, "--root", BootEnvironment.Layout.Root, .. args])
+        // Through env --default-signal: a test run started in the background by a shell without job control inherits
+        // SIGINT ignored, and the runtime keeps an inherited ignore, so a Ctrl-C test would send a signal nobody gets.
+        // The CLI is exec'd in place: its pid is this process's.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["--default-signal=INT,QUIT", "dotnet", cli, "--root", BootEnvironment.Layout.Root, .. args])
         {
             info.ArgumentList.Add(arg);
         }
