@@ -146,7 +146,7 @@ public static class DoctorRun
     {
         var hosts = published.Where(c => c.Host is not null && c.Cell.Host.Kind != HostKind.Local).Select(c => (Name: c.Cell.Host.Name, Host: c.Host!)).ToList();
         var matching = hosts.Where(h => SameClass(h.Host, host)).Select(h => h.Name).Distinct().Order(StringComparer.Ordinal).ToList();
-        var what = $"Docker {MajorMinor(host.EngineVersion)} on cgroup {AxisNames.Of(host.CgroupMode)}, driver {AxisNames.Of(host.CgroupDriver)}, userns-remap {(host.UsernsRemap ? "on" : "off")}";
+        var what = $"Docker {MajorMinor(host.EngineVersion)} on cgroup {AxisNames.Of(host.CgroupMode)}, driver {AxisNames.Of(host.CgroupDriver)}, userns-remap {(host.UsernsRemap ? "on" : "off")}{(host.CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}{(host.CgroupTopReadOnly ? string.Empty : ", /sys/fs/cgroup tmpfs writable")}";
         if (matching.Count > 0)
         {
             return new HostClassMatch(matching, $"{what}: the published host class of {string.Join(", ", matching)}");
@@ -156,9 +156,9 @@ public static class DoctorRun
         return new HostClassMatch([], $"{what}: no published host class matches{(sameMode.Count > 0 ? $"; on cgroup {AxisNames.Of(host.CgroupMode)} the tables have {string.Join(", ", sameMode)}" : string.Empty)}");
     }
 
-    /// <summary>What decides a boot, as the snapshots key it: cgroup mode, engine major.minor, driver, remap.</summary>
+    /// <summary>What decides a boot, as the snapshots key it (<see cref="HostIdentity.ClassKey"/> without kind and release): cgroup mode, engine major.minor, driver, remap, the tree's options.</summary>
     public static bool SameClass(HostIdentity a, HostIdentity b) =>
-        a.CgroupMode == b.CgroupMode && a.EngineMajorMinor == b.EngineMajorMinor && a.CgroupDriver == b.CgroupDriver && a.UsernsRemap == b.UsernsRemap;
+        (a with { Kind = HostKind.Local, Release = string.Empty }).ClassKey == (b with { Kind = HostKind.Local, Release = string.Empty }).ClassKey;
 
     public static string MajorMinor(string engineVersion) => HostIdentity.MajorMinorOf(engineVersion);
 

@@ -119,11 +119,17 @@ public sealed class LocalEngine : IEngineHost
         return negotiated;
     }
 
-    /// <summary>What the host is from the engine's own answers, before any container ran: enough for rules about whole profiles.</summary>
+    /// <summary>
+    /// What the host is from the engine's own answers, before any container ran: enough for rules about whole
+    /// profiles. An engine running the systemd cgroup driver has systemd as its host's PID 1 (it cannot run without
+    /// it); with cgroupfs, PID 1 is unknown until the probe reads it.
+    /// </summary>
     public static HostIdentity Predict(LocalEngineFacts facts) =>
         new(HostKind.Local, facts.Info.ServerVersion, facts.ReportedCgroupMode, facts.Driver, facts.Info.UsernsRemap, facts.Info.KernelVersion ?? facts.Version.KernelVersion ?? "unknown")
         {
             ApiVersion = facts.Version.ApiVersion,
+            SystemdInit = facts.Driver == CgroupDriver.Systemd,
+            Init = facts.Driver == CgroupDriver.Systemd ? "systemd" : "unknown",
         };
 
     /// <summary>

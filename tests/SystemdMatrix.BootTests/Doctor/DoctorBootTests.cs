@@ -35,6 +35,7 @@ public sealed class DoctorBootTests
             Assert.That(report.Host.Kind, Is.EqualTo(HostKind.Local));
             Assert.That(report.Host.CgroupMode, Is.EqualTo(HostCgroupProbe.DetectLocal()), "measured through a container in the host's pid namespace");
             Assert.That(report.EngineDescription, Does.Contain("on this machine"));
+            Assert.That(report.HostClass.Hosts, Is.EqualTo(new[] { "sandbox" }), "the tree's options are part of the class: a VM host of the same engine is another");
             Assert.That(report.Probes.Select(p => p.Rank), Is.Ordered);
             Assert.That(report.Probes.Where(p => p.Outcome == ProbeOutcome.Failed).Select(p => p.Verdict!.Signature), Has.None.Null.And.None.EqualTo(Signatures.SignatureCatalogue.Unknown));
         });
@@ -44,7 +45,7 @@ public sealed class DoctorBootTests
             // boots at all is a private cgroupns with the tree bound read-only (the smoke table's row).
             Assert.That(report.Working?.Cell.Run, Is.EqualTo(PrivateReadOnly), text);
             Assert.That(report.Confirmation, Does.StartWith("confirmed by the matrix: debian-bookworm/default/cgns-private_mount-ro_priv-none_tmpfs-on booted"), text);
-            Assert.That(text, Does.Contain("works: docker run -it --cgroupns=private -v /sys/fs/cgroup:/sys/fs/cgroup:ro").And.Contain("services:"));
+            Assert.That(text, Does.Contain("works: docker run -it --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp -v /sys/fs/cgroup:/sys/fs/cgroup:ro").And.Contain("services:"));
             Assert.That(report.Probes.TakeWhile(p => p.Outcome != ProbeOutcome.Booted).Select(p => p.Outcome), Has.Some.EqualTo(ProbeOutcome.Failed));
         }
         else
@@ -94,7 +95,7 @@ public sealed class DoctorBootTests
             Assert.That(report.HostClass.Hosts, Does.Contain("vm-forky-v2"));
             Assert.That(report.Working?.Cell.Run, Is.EqualTo(WritableCgroups), text);
             Assert.That(report.Confirmation, Does.StartWith("confirmed by the matrix: vm-forky-v2/debian-bookworm/default/cgns-private_mount-none_priv-writable-cgroups_tmpfs-on booted"));
-            Assert.That(text, Does.Contain("works: docker run -it --cgroupns=private --security-opt writable-cgroups=true"));
+            Assert.That(text, Does.Contain("works: docker run -it --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --security-opt writable-cgroups=true"));
             var weaker = report.Probes.TakeWhile(p => p.Outcome != ProbeOutcome.Booted).ToList();
             Assert.That(weaker.Where(p => p.Outcome == ProbeOutcome.Failed).Select(p => p.Verdict!.Signature), Is.Not.Empty.And.None.EqualTo(Signatures.SignatureCatalogue.Unknown));
             Assert.That(weaker.Where(p => p.Outcome == ProbeOutcome.Skipped).Select(p => p.Cell.Run.CgroupMount), Has.Some.EqualTo(CgroupMount.ReadWriteBind), "the rw binds need the opt-in on someone's own host");

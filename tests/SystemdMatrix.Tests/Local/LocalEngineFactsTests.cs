@@ -32,6 +32,8 @@ public sealed class LocalEngineFactsTests
             Assert.That(predicted.Kind, Is.EqualTo(HostKind.Local));
             Assert.That(predicted.CgroupMode, Is.EqualTo(HostCgroupMode.V2));
             Assert.That(predicted.ApiVersion, Is.EqualTo("1.51"));
+            Assert.That(predicted.SystemdInit, Is.True, "an engine on the systemd driver runs on a systemd host; rules about the driver must not rule it out before the probe");
+            Assert.That(LocalEngine.Predict(Facts("1", "cgroupfs")).Init, Is.EqualTo("unknown"));
             Assert.That(LocalEngine.Predict(Facts("1", "cgroupfs")).CgroupMode, Is.EqualTo(HostCgroupMode.V1), "the engine says 1 for v1 and hybrid; the probe tells them apart");
         });
     }
