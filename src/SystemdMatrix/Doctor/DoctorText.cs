@@ -18,6 +18,11 @@ public static class DoctorText
         {
             text.Append("works: ").Append(working.DockerRun(report.Image)).Append('\n');
             text.Append("  ").Append(report.Confirmation).Append('\n');
+            if (working.Verdict is { HostWrites.Count: > 0 } wrote)
+            {
+                text.Append("  it wrote your host's cgroup tree outside its own (put back afterwards): ").Append(wrote.HostWrites[0])
+                    .Append(wrote.HostWrites.Count > 1 ? $" and {wrote.HostWrites.Count - 1} more" : string.Empty).Append('\n');
+            }
             text.Append("\nCompose:\n").Append(report.Snippets!.Compose.TrimEnd()).Append('\n');
             if (report.Snippets.DaemonNote is { } note)
             {
@@ -64,6 +69,7 @@ public static class DoctorText
             compose = report.Snippets!.Compose,
             daemon = report.Snippets.DaemonNote,
             confirmation = report.Confirmation,
+            hostWrites = w.Verdict?.HostWrites ?? [],
         } : null,
         probes = report.Probes.Select(p => new
         {
