@@ -70,3 +70,37 @@ public sealed class DoctorTests
     public void Host_classes_go_by_engine_major_and_minor(string version, string majorMinor) =>
         Assert.That(DoctorRun.MajorMinor(version), Is.EqualTo(majorMinor));
 }
+
+public sealed class DoctorTextTests
+{
+    [Test]
+    public void The_answer_leads_with_the_working_line_then_what_stopped_each_weaker_one_and_what_was_skipped()
+    {
+        var profile = new DaemonProfile("local", false, CgroupDriver.Cgroupfs, null);
+        var host = new HostIdentity(HostKind.Local, "20.10.24+dfsg1", HostCgroupMode.Hybrid, CgroupDriver.Cgroupfs, false, "6.1");
+        Cell Cell(RunProfile run) => new("debian-bookworm", profile, run, []) { Host = HostSpec.Local };
+        var ro = Cell(RunProfile.Default.WithCgroupns(CgroupnsMode.Private).WithCgroupMount(CgroupMount.ReadOnlyBind));
+        var probes = new List<DoctorProbe>
+        {
+            new(1, Cell(RunProfile.Default.WithCgroupns(CgroupnsMode.Private)), ProbeOutcome.Failed, Verdict.Failed("cgroup-readonly", 255, ["Failed to create /init.scope control group: Read-only file system"]), "cgroup-readonly: systemd cannot create its cgroup", 0.6),
+            new(2, Cell(RunProfile.Default.WithCgroupns(CgroupnsMode.Host).WithCgroupMount(CgroupMount.ReadWriteBind)), ProbeOutcome.Skipped, Verdict.Skipped("skipped on a local engine: needs --allow-host-writes, because it binds"), "skipped on a local engine: needs --allow-host-writes, because it binds", 0),
+            new(3, ro, ProbeOutcome.Booted, Verdict.Booted("running", [], ["Reached target multi-user.target"]) with { HostWrites = ["memory: mkdir /sys/fs/cgroup/memory/x"] }, "booted (running)", 0.7),
+            new(4, Cell(RunProfile.Default.WithPrivilege(Privilege.Privileged)), ProbeOutcome.NotProbed, null, "not tried", 0),
+        };
+        var report = new DoctorReport("unix:///var/run/docker.sock (test)", host.Describe(), host, "systemd-matrix/debian:bookworm", new HostClassMatch(["sandbox"], "the published host class of sandbox"), probes, SystemdMatrix.Snippets.ConfigurationSnippets.For("systemd-matrix/debian:bookworm", ro.Run, DaemonProfile.Default), "confirmed by the matrix: x booted", 2.5);
+
+        var text = DoctorText.Render(report);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Does.Contain("works: docker run -it --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp -v /sys/fs/cgroup:/sys/fs/cgroup:ro systemd-matrix/debian:bookworm"));
+            Assert.That(text.IndexOf("works:", StringComparison.Ordinal), Is.LessThan(text.IndexOf("less privileged configurations", StringComparison.Ordinal)));
+            Assert.That(text, Does.Contain("  confirmed by the matrix: x booted\n  it wrote your host's cgroup tree outside its own (put back afterwards): memory: mkdir"));
+            Assert.That(text, Does.Contain("services:\n  systemd:"));
+            Assert.That(text, Does.Contain("  1. --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp: failed\n     cgroup-readonly"));
+            Assert.That(text, Does.Contain("1 candidate was skipped because it can write your host's cgroup tree"));
+            Assert.That(text, Does.Not.Contain("--privileged"), "what comes after the working configuration is not listed");
+            Assert.That(text, Does.EndWith("2 probes in 2.5 s"));
+        });
+    }
+}
