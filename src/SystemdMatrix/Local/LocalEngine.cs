@@ -132,27 +132,28 @@ public sealed class LocalEngine : IEngineHost
             Init = facts.Driver == CgroupDriver.Systemd ? "systemd" : "unknown",
         };
 
-    /// <summary>
-    /// Connects to the engine and, with <paramref name="probeImage"/> (an image already there), measures its host: the
-    /// cgroup layout and PID 1 as the host's init sees them. Containers a crashed earlier run left there are removed first.
-    /// </summary>
-    public static async Task<LocalEngine> ConnectAsync(LocalEngineFacts facts, string? probeImage, Action<string> log, CancellationToken cancellationToken)
+    /// <summary>Connects to the engine, first removing the containers a crashed earlier run left there.</summary>
+    public static async Task<LocalEngine> ConnectAsync(LocalEngineFacts facts, Action<string> log, CancellationToken cancellationToken)
     {
-        var predicted = Predict(facts);
-        var engine = new LocalEngine(facts, predicted);
+        var engine = new LocalEngine(facts, Predict(facts));
         foreach (var reaped in await engine.ReapAsync(cancellationToken).ConfigureAwait(false))
         {
             log($"removed container {reaped} that a crashed earlier run left on {facts.Address.Socket}");
         }
 
-        if (probeImage is null)
-        {
-            return engine;
-        }
+        return engine;
+    }
 
-        var cli = new DockerCli(engine.Endpoint);
+    /// <summary>
+    /// The same engine with its host measured through <paramref name="probeImage"/> (an image already there): the
+    /// cgroup layout and PID 1 as the host's init sees them, and whether the host is this machine. When the look
+    /// fails (a rootless engine may not share the host's pid namespace) the engine's own answers stand, and the log says so.
+    /// </summary>
+    public async Task<LocalEngine> WithHostMeasuredAsync(string probeImage, Action<string> log, CancellationToken cancellationToken)
+    {
+        var cli = new DockerCli(Endpoint);
         var args = new List<string> { "run", "--rm", "--network", "none", "--pid=host", "--label", $"{CellRunner.CellLabel}=host-probe", "--label", $"{OwnerLabel}={Owner}" };
-        if (facts.Info.UsernsRemap)
+        if (Facts.Info.UsernsRemap)
         {
             // A remapped root may not read another namespace's /proc/1.
             args.Add("--userns=host");
@@ -164,12 +165,12 @@ public sealed class LocalEngine : IEngineHost
         var lines = probe.StandardOutput.Split('\n');
         if (!probe.Succeeded || lines.Length < 3 || HostCgroupProbe.TryDetect(lines.Skip(2)) is not { } mode)
         {
-            log($"could not look at the host of {facts.Address.Socket} through a container ({probe.Tail(3)}); going by what the engine says (cgroup {facts.Info.CgroupVersion ?? "?"}, PID 1 unknown)");
-            return engine;
+            log($"could not look at the host of {Facts.Address.Socket} through a container ({probe.Tail(3)}); going by what the engine says (cgroup {Facts.Info.CgroupVersion ?? "?"}, PID 1 {Identity.Init})");
+            return this;
         }
 
         var init = lines[0].Trim();
-        var identity = predicted with
+        var identity = Identity with
         {
             CgroupMode = mode,
             SystemdInit = init == "systemd",
@@ -177,7 +178,7 @@ public sealed class LocalEngine : IEngineHost
             CgroupNsDelegate = HostCgroupProbe.Delegates(lines.Skip(2)),
             CgroupTopReadOnly = HostCgroupProbe.TopReadOnly(lines.Skip(2)),
         };
-        return new LocalEngine(facts, identity, lines[1].Trim() == File.ReadAllText(BootIdFile).Trim());
+        return new LocalEngine(Facts, identity, lines[1].Trim() == File.ReadAllText(BootIdFile).Trim());
     }
 
     /// <summary>One line: the engine and its host as measured, with what the harness speaks to it.</summary>

@@ -33,14 +33,26 @@ public sealed class LocalHostProvider(LocalEngineAddress address, bool allowHost
     public async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile daemon, IReadOnlyCollection<ImageFacts> images, CellRunnerOptions runner, string purpose, Action<string> log, CancellationToken cancellationToken)
     {
         var facts = await LocalEngine.ReadAsync(Address, cancellationToken).ConfigureAwait(false);
-        var loader = await LocalEngine.ConnectAsync(facts, probeImage: null, log, cancellationToken).ConfigureAwait(false);
-        foreach (var image in images.Where(i => i.Archive.Length > 0))
+        var engine = await LocalEngine.ConnectAsync(facts, log, cancellationToken).ConfigureAwait(false);
+        var probe = images.FirstOrDefault()?.Tag;
+        try
         {
-            await ImageBuilder.LoadAsync(loader.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
+            foreach (var image in images.Where(i => i.Archive.Length > 0))
+            {
+                await ImageBuilder.LoadAsync(engine.Endpoint, image, log, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (probe is not null)
+            {
+                engine = await engine.WithHostMeasuredAsync(probe, log, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
-        var probe = images.FirstOrDefault()?.Tag;
-        var engine = await LocalEngine.ConnectAsync(facts, probe, log, cancellationToken).ConfigureAwait(false);
         log($"local engine {Address}: {engine.Describe()}");
         // Without the opt-in nothing that can write the tree runs, and the tree is not looked at. With it, an engine on
         // this machine shares the tree (and its guard) with the sandbox engines; another machine's is watched through a
