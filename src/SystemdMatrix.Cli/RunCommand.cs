@@ -20,7 +20,7 @@ internal static class RunCommand
         var fresh = new Option<bool>("--fresh") { Description = "Do not resume an interrupted run; boot every cell again." };
         var allowHostWrites = new Option<bool>(Isolation.HostWriteClassifier.OptIn)
         {
-            Description = "Also run, on sandbox engines, the cells that can write this machine's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
+            Description = "Also run, on sandbox engines and a local engine, the cells that can write that host's own cgroup tree (rw binds, --privileged, SYS_ADMIN, ...). For throwaway machines; VM hosts run them regardless.",
         };
         var shuffle = new Option<int?>("--shuffle") { Description = "Boot each host's cells in an order shuffled by this seed (a replay that shows whether verdicts depend on order)." };
         var unused = new Option<bool>("--compare-unused-host")
