@@ -6,7 +6,7 @@ namespace SystemdMatrix.Isolation;
 /// <summary>
 /// Which cells can write the host's cgroup tree outside their own subtree, decided from the flags and the host
 /// before anything runs. Such a cell never runs beside another cell on the same host (its writes would change what
-/// the other cell sees), and on the sandbox (this machine's own tree) only with an explicit opt-in.
+/// the other cell sees), and on the sandbox (this machine's own tree) or a local engine (the user's) only with an explicit opt-in.
 /// </summary>
 public static class HostWriteClassifier
 {
