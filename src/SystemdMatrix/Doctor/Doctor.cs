@@ -146,21 +146,19 @@ public static class DoctorRun
     {
         var hosts = published.Where(c => c.Host is not null && c.Cell.Host.Kind != HostKind.Local).Select(c => (Name: c.Cell.Host.Name, Host: c.Host!)).ToList();
         var matching = hosts.Where(h => SameClass(h.Host, host)).Select(h => h.Name).Distinct().Order(StringComparer.Ordinal).ToList();
-        var what = $"Docker {MajorMinor(host.EngineVersion)} on cgroup {AxisNames.Of(host.CgroupMode)}, driver {AxisNames.Of(host.CgroupDriver)}, userns-remap {(host.UsernsRemap ? "on" : "off")}{(host.CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}{(host.CgroupTopReadOnly ? string.Empty : ", /sys/fs/cgroup tmpfs writable")}";
+        var what = $"Docker {host.EngineMajorMinor} on cgroup {AxisNames.Of(host.CgroupMode)}, driver {AxisNames.Of(host.CgroupDriver)}, userns-remap {(host.UsernsRemap ? "on" : "off")}{(host.CgroupNsDelegate ? string.Empty : ", cgroup2 without nsdelegate")}{(host.CgroupTopReadOnly ? string.Empty : ", /sys/fs/cgroup tmpfs writable")}";
         if (matching.Count > 0)
         {
             return new HostClassMatch(matching, $"{what}: the published host class of {string.Join(", ", matching)}");
         }
 
-        var sameMode = hosts.Where(h => h.Host.CgroupMode == host.CgroupMode).Select(h => $"{h.Name} (Docker {MajorMinor(h.Host.EngineVersion)})").Distinct().Order(StringComparer.Ordinal).ToList();
+        var sameMode = hosts.Where(h => h.Host.CgroupMode == host.CgroupMode).Select(h => $"{h.Name} (Docker {h.Host.EngineMajorMinor})").Distinct().Order(StringComparer.Ordinal).ToList();
         return new HostClassMatch([], $"{what}: no published host class matches{(sameMode.Count > 0 ? $"; on cgroup {AxisNames.Of(host.CgroupMode)} the tables have {string.Join(", ", sameMode)}" : string.Empty)}");
     }
 
     /// <summary>What decides a boot, as the snapshots key it (<see cref="HostIdentity.ClassKey"/> without kind and release): cgroup mode, engine major.minor, driver, remap, the tree's options.</summary>
     public static bool SameClass(HostIdentity a, HostIdentity b) =>
         (a with { Kind = HostKind.Local, Release = string.Empty }).ClassKey == (b with { Kind = HostKind.Local, Release = string.Empty }).ClassKey;
-
-    public static string MajorMinor(string engineVersion) => HostIdentity.MajorMinorOf(engineVersion);
 
     /// <summary>What the committed results say of the working configuration on hosts of this class (for the matrix's own image).</summary>
     public static string Confirm(Cell working, bool matrixImage, HostIdentity host, IReadOnlyList<CellRecord> published)

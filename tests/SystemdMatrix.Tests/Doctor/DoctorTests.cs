@@ -68,7 +68,7 @@ public sealed class DoctorTests
     [TestCase("28.5.2+dfsg4", "28.5")]
     [TestCase("29.0.0", "29.0")]
     public void Host_classes_go_by_engine_major_and_minor(string version, string majorMinor) =>
-        Assert.That(DoctorRun.MajorMinor(version), Is.EqualTo(majorMinor));
+        Assert.That(HostIdentity.MajorMinorOf(version), Is.EqualTo(majorMinor));
 }
 
 public sealed class DoctorTextTests
