@@ -104,13 +104,14 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var cells = OnTarget(expanded.Where(options.Selector.Selects)).ToList();
+
+        // Expected cost per cell from the committed reference results where they have the cell, so every shard of a run
+        // (on any machine, from the same checkout) computes the same partition and VM groups start in the same order.
+        var seconds = CommittedReports.Load(layout).Where(r => r.Matrix == matrix.Name).SelectMany(r => r.Cells)
+            .Where(r => r.Timing.Seconds > 0).ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
+        double Cost(Cell cell) => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
         if (options.Selector.Shard is { } shard && cells.Count > 0)
         {
-            // Expected cost per cell from the committed reference results where they have the cell, so every shard of
-            // a run (on any machine, from the same checkout) computes the same partition.
-            var seconds = CommittedReports.Load(layout).Where(r => r.Matrix == matrix.Name).SelectMany(r => r.Cells)
-                .Where(r => r.Timing.Seconds > 0).ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
-            double Cost(Cell cell) => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
             var shards = CellShards.Partition(cells, shard.Count, Cost);
             var loads = CellShards.Loads(shards, Cost);
             cells = [.. shards[shard.Index - 1]];
@@ -166,7 +167,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             }
 
             await Parallel.ForEachAsync(
-                groups.Where(g => g.Provider.BootsSideBySide),
+                CellShards.LongestFirst(groups.Where(g => g.Provider.BootsSideBySide), g => (g.Host, g.Daemon, g.Cells), Cost),
                 new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
                 async (group, ct) => await Decide(group, ct).ConfigureAwait(false))
                 .ConfigureAwait(false);

@@ -14,6 +14,24 @@ public sealed class CellShardsTests
         return (Definition.Expand(Definition.Find("v2")), c => seconds.TryGetValue(c.Id, out var s) && s > 0 ? s : CellShards.DefaultCost(c));
     }
 
+    [Test]
+    public void Host_groups_start_most_expensive_first_in_the_same_order_whatever_order_they_came_in()
+    {
+        var (cells, cost) = V2();
+        var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g])).ToList();
+        var order = CellShards.LongestFirst(groups, g => g, cost);
+        var costs = order.Select(g => CellShards.HostCost(g.Host) + g.Cells.Sum(cost)).ToList();
+        var reversed = CellShards.LongestFirst(Enumerable.Reverse(groups), g => g, cost);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(costs, Is.Ordered.Descending);
+            Assert.That(order[0].Cells, Has.Count.EqualTo(groups.Max(g => g.Cells.Count)), "a 240-cell default-profile group goes first");
+            Assert.That(order[^1].Cells, Has.Count.LessThan(groups.Max(g => g.Cells.Count)));
+            Assert.That(reversed.Select(g => $"{g.Host.Name}/{g.Daemon.Name}"), Is.EqualTo(order.Select(g => $"{g.Host.Name}/{g.Daemon.Name}")));
+        });
+    }
+
     [TestCase(1)]
     [TestCase(2)]
     [TestCase(3)]
