@@ -107,8 +107,10 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         // Expected cost per cell from the committed reference results where they have the cell, so every shard of a run
         // (on any machine, from the same checkout) computes the same partition and VM groups start in the same order.
+        // A cell ruled out there costs its (near) nothing; one skipped there was never measured.
         var seconds = CommittedReports.Load(layout).Where(r => r.Matrix == matrix.Name).SelectMany(r => r.Cells)
-            .Where(r => r.Timing.Seconds > 0).ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
+            .Where(r => r.Timing.Seconds > 0 || r.Stage is DecisionStage.PredictedNotApplicable or DecisionStage.NotApplicableOnHost or DecisionStage.EngineRefused)
+            .ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
         double Cost(Cell cell) => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
         if (options.Selector.Shard is { } shard && cells.Count > 0)
         {

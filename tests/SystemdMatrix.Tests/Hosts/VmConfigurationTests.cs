@@ -20,6 +20,7 @@ public sealed class VmConfigurationTests
 
         Assert.That(cmdline, Does.Contain(expected));
         Assert.That(cmdline, Does.StartWith("root=/dev/vda rw console=ttyS0"));
+        Assert.That(cmdline, Does.Contain("systemd.mask=systemd-tmpfiles-clean.timer"), "no timer of the host's own runs beside a cell");
     }
 
     [Test]
