@@ -32,6 +32,9 @@ public static class CellShards
     /// <summary>What booting a group's host costs before its first cell: a VM under emulation, or a sandbox engine.</summary>
     public static double HostCost(HostSpec host) => host.Kind == HostKind.Vm ? 90 : 2;
 
+    /// <summary>A host group's expected seconds: its host's boot and its cells.</summary>
+    public static double GroupCost(HostSpec host, IEnumerable<Cell> cells, Func<Cell, double> cost) => HostCost(host) + cells.Sum(cost);
+
     /// <summary>A cell's expected seconds when no earlier result says: a VM cell under emulation, or a sandbox cell.</summary>
     public static double DefaultCost(Cell cell) => cell.Host.Kind == HostKind.Vm ? 15 : 2;
 
@@ -43,19 +46,19 @@ public static class CellShards
             .Select(g => (Key: $"{g.Key.Host.Name}/{g.Key.Daemon.Name}", Host: g.Key.Host, Cells: g.OrderBy(c => c.Id, StringComparer.Ordinal).ToList()))
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
-        var total = groups.Sum(g => HostCost(g.Host) + g.Cells.Sum(cost));
+        var total = groups.Sum(g => GroupCost(g.Host, g.Cells, cost));
         var share = total / count;
 
         var chunks = new List<(string Key, double Cost, List<Cell> Cells)>();
         foreach (var group in groups)
         {
-            var groupCost = HostCost(group.Host) + group.Cells.Sum(cost);
+            var groupCost = GroupCost(group.Host, group.Cells, cost);
             var pieces = Math.Clamp((int)Math.Ceiling(groupCost / share - 1e-9), 1, Math.Min(count, group.Cells.Count));
             for (var piece = 0; piece < pieces; piece++)
             {
                 // Every piece boots the host again; cells are dealt round-robin so pieces cost about the same.
                 var part = group.Cells.Where((_, i) => i % pieces == piece).ToList();
-                chunks.Add(($"{group.Key}#{piece}", HostCost(group.Host) + part.Sum(cost), part));
+                chunks.Add(($"{group.Key}#{piece}", GroupCost(group.Host, part, cost), part));
             }
         }
 
@@ -77,7 +80,7 @@ public static class CellShards
     public static IReadOnlyList<T> LongestFirst<T>(IEnumerable<T> groups, Func<T, (HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells)> parts, Func<Cell, double> cost) =>
         [.. groups
             .Select(g => (Group: g, Parts: parts(g)))
-            .OrderByDescending(g => HostCost(g.Parts.Host) + g.Parts.Cells.Sum(cost))
+            .OrderByDescending(g => GroupCost(g.Parts.Host, g.Parts.Cells, cost))
             .ThenBy(g => $"{g.Parts.Host.Name}/{g.Parts.Daemon.Name}", StringComparer.Ordinal)
             .Select(g => g.Group)];
 

@@ -20,7 +20,7 @@ public sealed class CellShardsTests
         var (cells, cost) = V2();
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g])).ToList();
         var order = CellShards.LongestFirst(groups, g => g, cost);
-        var costs = order.Select(g => CellShards.HostCost(g.Host) + g.Cells.Sum(cost)).ToList();
+        var costs = order.Select(g => CellShards.GroupCost(g.Host, g.Cells, cost)).ToList();
         var reversed = CellShards.LongestFirst(Enumerable.Reverse(groups), g => g, cost);
 
         Assert.Multiple(() =>
@@ -63,7 +63,7 @@ public sealed class CellShardsTests
         Assert.Multiple(() =>
         {
             Assert.That(loads.Max(), Is.LessThan(share * 1.15), $"loads {string.Join(", ", loads.Select(l => $"{l:0}"))} s");
-            Assert.That(split.All(g => CellShards.HostCost(g.Key.Host) + g.Sum(cost) > share), Is.True, "a host is split only when it alone costs more than a shard's share");
+            Assert.That(split.All(g => CellShards.GroupCost(g.Key.Host, g, cost) > share), Is.True, "a host is split only when it alone costs more than a shard's share");
             Assert.That(split, Has.Count.LessThan(groups.Count / 4), "most hosts boot in one shard only");
         });
     }
