@@ -13,7 +13,8 @@ internal static class RunCommand
     {
         var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "full" };
         var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => MatrixRunOptions.DefaultParallelism };
-        var vms = new Option<int>("--vms") { Description = "VM hosts booted at once (each takes two vCPUs and 2 GB).", DefaultValueFactory = _ => Hosts.VmHostProvider.DefaultParallelVms };
+        var vms = new Option<int>("--vms") { Description = "VM hosts booted at once (each takes --vm-cpus vCPUs and 2 GB).", DefaultValueFactory = _ => Hosts.VmHostProvider.DefaultParallelVms };
+        var vmCpus = new Option<int>("--vm-cpus") { Description = "vCPUs of each VM host, also its cells booted at once.", DefaultValueFactory = _ => Hosts.VmOptions.DefaultCpus };
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
         var cellsFrom = new Option<string?>("--cells-from") { Description = "Only the cells whose exact ids this file lists, one per line (for example the ids a report lists as missing)." };
@@ -32,7 +33,7 @@ internal static class RunCommand
         var host = new Option<string?>("--host") { Description = "local: run every cell on your own engine (DOCKER_HOST, --engine or /var/run/docker.sock) as it is configured, instead of the matrix's hosts." };
         var engine = CliOptions.Engine();
         var pause = new Option<int?>("--pause-after-cells") { Description = "For tests: after this many cells, wait until interrupted.", Hidden = true };
-        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, vms, where, cell, cellsFrom, shard, fresh, publish, allowHostWrites, shuffle, unused, host, engine, pause };
+        var command = new Command("run", "Boot every cell of a matrix and write artifacts/compatibility/MATRIX.{md,json}.") { matrix, parallel, vms, vmCpus, where, cell, cellsFrom, shard, fresh, publish, allowHostWrites, shuffle, unused, host, engine, pause };
         command.SetAction((result, ct) => Out.Guard(async () =>
         {
             var layout = CliOptions.Layout(result);
@@ -45,6 +46,12 @@ internal static class RunCommand
             if (result.GetValue(vms) < 1)
             {
                 Out.Error($"--vms {result.GetValue(vms)}: boot at least one VM at a time");
+                return 2;
+            }
+
+            if (result.GetValue(vmCpus) < 1)
+            {
+                Out.Error($"--vm-cpus {result.GetValue(vmCpus)}: a VM has at least one vCPU");
                 return 2;
             }
 
@@ -65,6 +72,7 @@ internal static class RunCommand
             {
                 Parallelism = result.GetValue(parallel),
                 ParallelVms = result.GetValue(vms),
+                VmCpus = result.GetValue(vmCpus),
                 Selector = new Matrix.CellSelector(result.GetValue(where) ?? [], result.GetValue(cell) ?? [])
                 {
                     Ids = result.GetValue(cellsFrom) is { } file ? [.. File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0)] : [],

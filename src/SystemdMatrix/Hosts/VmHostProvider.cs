@@ -10,13 +10,13 @@ namespace SystemdMatrix.Hosts;
 /// VM hosts: a Debian release booted in a cgroup mode, one VM per daemon profile. The VM's tree is the harness's
 /// own, read and put back through a helper container; a VM whose tree cannot be put back is rebooted.
 /// </summary>
-public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache) : IHostProvider
+public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache, int vmCpus = VmOptions.DefaultCpus) : IHostProvider
 {
-    /// <summary>Cells booted at once inside one VM: its two vCPUs.</summary>
-    public const int VmCellParallelism = 2;
-
-    /// <summary>Two VMs at a time: each wants two vCPUs and 2 GB, and emulation is CPU-bound.</summary>
+    /// <summary>Two VMs at a time: each wants its vCPUs and 2 GB, and emulation is CPU-bound.</summary>
     public static int DefaultParallelVms => Math.Clamp(Environment.ProcessorCount, 1, 2);
+
+    /// <summary>The vCPUs of each VM this provider boots; also the cells booted at once inside one.</summary>
+    public int VmCpus { get; } = vmCpus >= 1 ? vmCpus : throw new ArgumentOutOfRangeException(nameof(vmCpus), vmCpus, "a VM has at least one vCPU");
 
     public HostKind Kind => HostKind.Vm;
 
@@ -25,7 +25,7 @@ public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache) : 
 
     public bool BootsSideBySide => true;
 
-    public int CellParallelism(int requested) => VmCellParallelism;
+    public int CellParallelism(int requested) => VmCpus;
 
     public Task<HostIdentity> PredictIdentityAsync(HostSpec host, DaemonProfile daemon, CancellationToken cancellationToken) =>
         Task.FromResult(PredictIdentity(host, daemon));
@@ -57,7 +57,7 @@ public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache) : 
     {
         var release = HostReleases.Find(host.Release!);
         var (_, image, _) = (await HostSet.EnsureAsync(layout, [release], cache, log, cancellationToken).ConfigureAwait(false))[0];
-        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose), log, cancellationToken).ConfigureAwait(false);
+        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose) { Cpus = VmCpus }, log, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile daemon, IReadOnlyCollection<ImageFacts> images, CellRunnerOptions runner, string purpose, Action<string> log, CancellationToken cancellationToken)

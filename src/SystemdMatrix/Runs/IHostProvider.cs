@@ -36,11 +36,11 @@ public interface IHostProvider
 }
 
 /// <summary>The provider of every host kind a run can use.</summary>
-public sealed class HostProviders(RepositoryLayout layout, ImageCache cache)
+public sealed class HostProviders(RepositoryLayout layout, ImageCache cache, int vmCpus = VmOptions.DefaultCpus)
 {
     public SandboxHostProvider Sandbox { get; } = new();
 
-    public VmHostProvider Vm { get; } = new(layout, cache);
+    public VmHostProvider Vm { get; } = new(layout, cache, vmCpus);
 
     /// <summary>The user's own engine, when the run targets one (<c>--host local</c>).</summary>
     public Local.LocalHostProvider? Local { get; init; }

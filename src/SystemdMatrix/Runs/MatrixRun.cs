@@ -32,8 +32,11 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// </summary>
     public bool Publish { get; init; }
 
-    /// <summary>VMs booted at once (each takes two vCPUs and 2 GB).</summary>
+    /// <summary>VMs booted at once (each takes <see cref="VmCpus"/> vCPUs and 2 GB).</summary>
     public int ParallelVms { get; init; } = Hosts.VmHostProvider.DefaultParallelVms;
+
+    /// <summary>vCPUs of each VM host, which is also how many of its cells boot at once.</summary>
+    public int VmCpus { get; init; } = Hosts.VmOptions.DefaultCpus;
 
     /// <summary>
     /// Let cells that can write the host's cgroup tree run on sandbox engines, whose host is this machine
@@ -153,7 +156,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(progress, stopReporting.Token);
-        var providers = new HostProviders(layout, cache) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
+        var providers = new HostProviders(layout, cache, options.VmCpus) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
         Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>

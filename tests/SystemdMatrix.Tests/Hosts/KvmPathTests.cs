@@ -46,6 +46,19 @@ public sealed class KvmPathTests
     }
 
     [Test]
+    public void A_vm_host_boots_as_many_cells_at_once_as_it_has_vcpus_and_qemu_is_given_them()
+    {
+        var cache = new SystemdMatrix.Images.ImageCache(Path.GetTempPath());
+        Assert.Multiple(() =>
+        {
+            Assert.That(new VmHostProvider(Repo.Layout, cache).CellParallelism(requested: 8), Is.EqualTo(VmOptions.DefaultCpus));
+            Assert.That(new VmHostProvider(Repo.Layout, cache, vmCpus: 2).CellParallelism(requested: 8), Is.EqualTo(2));
+            Assert.That(() => new VmHostProvider(Repo.Layout, cache, vmCpus: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(string.Join(' ', VmEngine.QemuArguments(Options with { Cpus = 2 }, VmPaths.For("smx-vm-00000000"), "tcg")), Does.Contain("-smp 2 "));
+        });
+    }
+
+    [Test]
     public void Qemu_runs_the_host_cpu_under_kvm_and_an_emulated_one_under_tcg()
     {
         var paths = VmPaths.For("smx-vm-00000000");
@@ -57,7 +70,7 @@ public sealed class KvmPathTests
             Assert.That(tcg, Does.Contain("-accel tcg,thread=multi -cpu max").And.Not.Contain("kvm"));
             foreach (var args in new[] { kvm, tcg })
             {
-                Assert.That(args, Does.Contain("-m 2048 -smp 2").And.Contain("restrict=on,hostfwd=tcp:127.0.0.1:").And.Contain("-no-reboot"));
+                Assert.That(args, Does.Contain("-m 2048 -smp 1").And.Contain("restrict=on,hostfwd=tcp:127.0.0.1:").And.Contain("-no-reboot"));
                 Assert.That(args, Does.Contain("systemd.unified_cgroup_hierarchy=1"));
             }
         });
