@@ -14,7 +14,7 @@ internal static class RunCommand
         var matrix = new Option<string>("--matrix") { Description = "The named matrix from matrix/matrices.json.", DefaultValueFactory = _ => "full" };
         var parallel = new Option<int>("--parallel") { Description = "Cells booted at once per engine.", DefaultValueFactory = _ => MatrixRunOptions.DefaultParallelism };
         var vms = new Option<int>("--vms") { Description = "VM hosts booted at once (each takes --vm-cpus vCPUs and 2 GB).", DefaultValueFactory = _ => Hosts.VmHostProvider.DefaultParallelVms };
-        var vmCpus = new Option<int>("--vm-cpus") { Description = "vCPUs of each VM host, also its cells booted at once.", DefaultValueFactory = _ => Hosts.VmOptions.DefaultCpus };
+        var vmCpus = new Option<int?>("--vm-cpus") { Description = "vCPUs of each VM host, also its cells booted at once (default: this machine's cores shared among --vms, at least one)." };
         var where = new Option<string[]>("--where") { Description = "Only cells with this axis value, e.g. cgroupns=host, mount=rw, image=seed-replica (repeatable).", AllowMultipleArgumentsPerToken = true };
         var cell = new Option<string[]>("--cell") { Description = "Only cells whose id contains this text, or with this alias (e.g. seed#2).", AllowMultipleArgumentsPerToken = true };
         var cellsFrom = new Option<string?>("--cells-from") { Description = "Only the cells whose exact ids this file lists, one per line (for example the ids a report lists as missing)." };
@@ -49,7 +49,7 @@ internal static class RunCommand
                 return 2;
             }
 
-            if (result.GetValue(vmCpus) < 1)
+            if (result.GetValue(vmCpus) is < 1)
             {
                 Out.Error($"--vm-cpus {result.GetValue(vmCpus)}: a VM has at least one vCPU");
                 return 2;

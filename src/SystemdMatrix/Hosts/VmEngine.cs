@@ -17,12 +17,7 @@ public sealed record VmOptions(HostRelease Release, HostCgroupMode CgroupMode, D
 
     public int Cpus { get; init; } = DefaultCpus;
 
-    /// <summary>
-    /// One vCPU: on this machine's two cores, two VMs of one vCPU ran the same 96 cells in 385 s where two VMs of two
-    /// vCPUs (two cells each) took 465 s, median failed cell 4.6 s against 7.2 s, 0 verdict differences (bench/README.md).
-    /// Under multi-threaded TCG a guest with more vCPUs than the cores left for it spins on locks whose holder's thread
-    /// is descheduled, and most cells of a VM host run alone anyway (they can write its tree).
-    /// </summary>
+    /// <summary>One vCPU unless told (a run gives each VM its share of the cores: <see cref="VmHostProvider.DefaultVmCpus"/>).</summary>
     public const int DefaultCpus = 1;
 
     /// <summary>From qemu's start to an engine that answers, per accelerator (null: <see cref="ReadyTimeoutFor"/>).</summary>

@@ -15,6 +15,15 @@ public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache, in
     /// <summary>Two VMs at a time: each wants its vCPUs and 2 GB, and emulation is CPU-bound.</summary>
     public static int DefaultParallelVms => Math.Clamp(Environment.ProcessorCount, 1, 2);
 
+    /// <summary>
+    /// Each VM gets its share of the cores, at least one vCPU: no more vCPU threads than cores. On this project's
+    /// 2-core machine under TCG two VMs of one vCPU ran 96 cells in 385 s where two of two vCPUs took 465 s (median
+    /// failed cell 4.6 s against 7.2 s, same verdicts; bench/README.md): a guest whose vCPU thread is descheduled
+    /// while it holds a kernel lock keeps the other spinning, and most cells of a VM host run alone anyway (they can
+    /// write its tree). A 4-core runner keeps two vCPUs per VM.
+    /// </summary>
+    public static int DefaultVmCpus(int parallelVms) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, parallelVms));
+
     /// <summary>The vCPUs of each VM this provider boots; also the cells booted at once inside one.</summary>
     public int VmCpus { get; } = vmCpus >= 1 ? vmCpus : throw new ArgumentOutOfRangeException(nameof(vmCpus), vmCpus, "a VM has at least one vCPU");
 

@@ -1,3 +1,5 @@
+using SystemdMatrix.Matrix;
+using SystemdMatrix.Model;
 using SystemdMatrix.Runs;
 
 namespace SystemdMatrix.Reporting;
@@ -24,6 +26,20 @@ public static class CommittedReports
         return Directory.Exists(folder)
             ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).Select(CompatibilityReport.Load).ToList()
             : [];
+    }
+
+    /// <summary>
+    /// A cell's expected seconds: its time in the matrix's committed results, so every shard of a run (on any machine,
+    /// from the same checkout) computes the same partition and VM groups start in the same order. A cell ruled out
+    /// there costs its (near) nothing; one skipped there, or not there at all, was never measured and costs
+    /// <see cref="CellShards.DefaultCost"/>.
+    /// </summary>
+    public static Func<Cell, double> CellCosts(IEnumerable<CompatibilityReport> committed, string matrix)
+    {
+        var seconds = committed.Where(r => r.Matrix == matrix).SelectMany(r => r.Cells)
+            .Where(r => r.Timing.Seconds > 0 || r.Stage is DecisionStage.PredictedNotApplicable or DecisionStage.NotApplicableOnHost or DecisionStage.EngineRefused)
+            .ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
+        return cell => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
     }
 
     /// <summary>Every file rendered from the committed results, with the content it should have.</summary>

@@ -35,8 +35,8 @@ public sealed record MatrixRunOptions(string MatrixName)
     /// <summary>VMs booted at once (each takes <see cref="VmCpus"/> vCPUs and 2 GB).</summary>
     public int ParallelVms { get; init; } = Hosts.VmHostProvider.DefaultParallelVms;
 
-    /// <summary>vCPUs of each VM host, which is also how many of its cells boot at once.</summary>
-    public int VmCpus { get; init; } = Hosts.VmOptions.DefaultCpus;
+    /// <summary>vCPUs of each VM host, which is also how many of its cells boot at once (null: <see cref="Hosts.VmHostProvider.DefaultVmCpus"/>).</summary>
+    public int? VmCpus { get; init; }
 
     /// <summary>
     /// Let cells that can write the host's cgroup tree run on sandbox engines, whose host is this machine
@@ -108,17 +108,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
 
         var cells = OnTarget(expanded.Where(options.Selector.Selects)).ToList();
 
-        // Expected cost per cell from the committed reference results where they have the cell, so every shard of a run
-        // (on any machine, from the same checkout) computes the same partition and VM groups start in the same order.
-        // A cell ruled out there costs its (near) nothing; one skipped there was never measured.
-        var seconds = CommittedReports.Load(layout).Where(r => r.Matrix == matrix.Name).SelectMany(r => r.Cells)
-            .Where(r => r.Timing.Seconds > 0 || r.Stage is DecisionStage.PredictedNotApplicable or DecisionStage.NotApplicableOnHost or DecisionStage.EngineRefused)
-            .ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
-        double Cost(Cell cell) => seconds.TryGetValue(cell.Id, out var s) ? s : CellShards.DefaultCost(cell);
+        var cost = CommittedReports.CellCosts(CommittedReports.Load(layout), matrix.Name);
         if (options.Selector.Shard is { } shard && cells.Count > 0)
         {
-            var shards = CellShards.Partition(cells, shard.Count, Cost);
-            var loads = CellShards.Loads(shards, Cost);
+            var shards = CellShards.Partition(cells, shard.Count, cost);
+            var loads = CellShards.Loads(shards, cost);
             cells = [.. shards[shard.Index - 1]];
             log($"shard {shard}: {cells.Count} cells, expected {loads[shard.Index - 1] / 60:0} min (shards: {string.Join(", ", shards.Select((s, i) => $"{s.Count} cells ~{loads[i] / 60:0} min"))})");
         }
@@ -152,11 +146,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var rows = new ConcurrentBag<CellRecord>();
-        var progress = new RunProgress(cells.GroupBy(c => c.Host.Name).Select(g => KeyValuePair.Create(g.Key, g.Count())));
+        var progress = new RunProgress(cells, cost);
         options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(progress, stopReporting.Token);
-        var providers = new HostProviders(layout, cache, options.VmCpus) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
+        var providers = new HostProviders(layout, cache, options.VmCpus ?? Hosts.VmHostProvider.DefaultVmCpus(options.ParallelVms)) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
         Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>
@@ -172,7 +166,7 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
             }
 
             await Parallel.ForEachAsync(
-                CellShards.LongestFirst(groups.Where(g => g.Provider.BootsSideBySide), g => (g.Host, g.Daemon, g.Cells), Cost),
+                CellShards.LongestFirst(groups.Where(g => g.Provider.BootsSideBySide), g => (g.Host, g.Daemon, g.Cells), cost),
                 new ParallelOptions { MaxDegreeOfParallelism = options.ParallelVms, CancellationToken = cancellationToken },
                 async (group, ct) => await Decide(group, ct).ConfigureAwait(false))
                 .ConfigureAwait(false);
@@ -267,11 +261,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
                 Record(decision, images[decision.Cell.Image], results, rows);
                 if (decision.Stage == DecisionStage.Reused)
                 {
-                    progress.Reused(hostSpec.Name);
+                    progress.Reused(decision.Cell);
                 }
                 else
                 {
-                    progress.Decided(hostSpec.Name);
+                    progress.Decided(decision.Cell);
                 }
             },
             cancellationToken,

@@ -55,6 +55,11 @@ public sealed class KvmPathTests
             Assert.That(new VmHostProvider(Repo.Layout, cache, vmCpus: 2).CellParallelism(requested: 8), Is.EqualTo(2));
             Assert.That(() => new VmHostProvider(Repo.Layout, cache, vmCpus: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
             Assert.That(string.Join(' ', VmEngine.QemuArguments(Options with { Cpus = 2 }, VmPaths.For("smx-vm-00000000"), "tcg")), Does.Contain("-smp 2 "));
+
+            // A run's VMs share the cores, never more vCPU threads than cores, and each has at least one.
+            Assert.That(VmHostProvider.DefaultVmCpus(parallelVms: 1), Is.EqualTo(Environment.ProcessorCount));
+            Assert.That(VmHostProvider.DefaultVmCpus(parallelVms: 2), Is.EqualTo(Math.Max(1, Environment.ProcessorCount / 2)));
+            Assert.That(VmHostProvider.DefaultVmCpus(parallelVms: Environment.ProcessorCount + 1), Is.EqualTo(1));
         });
     }
 

@@ -10,8 +10,7 @@ public sealed class CellShardsTests
 
     private static (IReadOnlyList<Cell> Cells, Func<Cell, double> Cost) V2()
     {
-        var seconds = CommittedReports.Load(Repo.Layout).Single(r => r.Matrix == "v2").Cells.ToDictionary(r => r.Cell.Id, r => r.Timing.Seconds, StringComparer.Ordinal);
-        return (Definition.Expand(Definition.Find("v2")), c => seconds.TryGetValue(c.Id, out var s) && s > 0 ? s : CellShards.DefaultCost(c));
+        return (Definition.Expand(Definition.Find("v2")), CommittedReports.CellCosts(CommittedReports.Load(Repo.Layout), "v2"));
     }
 
     [Test]
