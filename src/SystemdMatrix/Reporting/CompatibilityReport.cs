@@ -33,6 +33,12 @@ public sealed record CompatibilityReport(string Matrix, DateTimeOffset Generated
     /// <summary>Reads what <see cref="ToJson"/> wrote; the message names the file when it is not such a report.</summary>
     public static CompatibilityReport Load(string path)
     {
+        // A path typed wrong (compare, merge) is the user's mistake, named as such, not a stack trace.
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: no such compatibility report (run writes OUTPUT/compatibility/MATRIX.json)");
+        }
+
         try
         {
             var report = JsonSerializer.Deserialize<CompatibilityReport>(File.ReadAllText(path), ResultJson.Options)

@@ -46,6 +46,8 @@ public sealed class VerdictComparisonTests
             Assert.That(VerdictComparison.Compare([report.Cells, read.Cells]).Flips, Is.Empty);
             File.WriteAllText(file, "{}");
             Assert.That(() => CompatibilityReport.Load(file), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(file));
+            File.Delete(file);
+            Assert.That(() => CompatibilityReport.Load(file), Throws.InstanceOf<InvalidDataException>().With.Message.Contains(file).And.Message.Contains("no such compatibility report"));
         }
         finally
         {
