@@ -64,7 +64,8 @@ public static class LeastPrivilege
         }
 
         var profile = cell.Cell.Daemon.Name == "default" ? string.Empty : $" (daemon: {cell.Cell.Daemon.Name})";
-        var remedy = cell.Cell.Run.Remedy == Remedy.None ? string.Empty : $" + {AxisNames.Of(cell.Cell.Run.Remedy)}";
+        // userns-host is a flag (--userns=host) already in the list; chown-cgroup is a step on the host, named instead.
+        var remedy = cell.Cell.Run.Remedy == Remedy.ChownCgroup ? $" + {AxisNames.Of(cell.Cell.Run.Remedy)}" : string.Empty;
         return (flags.Count == 0 ? "no cgroup flags" : string.Join(' ', flags)) + remedy + profile;
     }
 
@@ -96,11 +97,13 @@ public static class LeastPrivilege
 
         md.Append("**The seed report's question** (how to run systemd in a container on a cgroup v2 host without `--cgroupns=host`), per engine version, least privilege first: on the seed's own image (systemd ")
           .Append(systemd.GetValueOrDefault("seed-replica", "?"))
-          .Append(", with the report's `VOLUME [\"/sys/fs/cgroup\"]`), and on Debian bullseye's image (the same systemd, without that volume):\n\n");
+          .Append(", with the report's `VOLUME [\"/sys/fs/cgroup\"]`), on Debian bullseye's (the same systemd without that volume) and on Debian bookworm's (systemd ")
+          .Append(systemd.GetValueOrDefault("debian-bookworm", "?"))
+          .Append("); the seed's and bookworm's also under other daemon settings (`userns-remap`, the `cgroupfs` driver, the `systemd` driver with `cgroup-parent: docker.slice`):\n\n");
         foreach (var host in ByHost(v2))
         {
             md.Append(CultureInfo.InvariantCulture, $"- **{HostName(host)}**: ");
-            md.Append(string.Join("; ", new[] { ("seed-replica", "the seed's image"), ("debian-bullseye", "Debian bullseye's") }.Select(image => $"{image.Item2}: {Answer(host.Where(c => c.Cell.Image == image.Item1 && !Rank(c).HostNamespace).ToList())}")));
+            md.Append(string.Join("; ", SeedQuestionImages.Select(image => $"{image.Label}: {Answer(host.Where(c => c.Cell.Image == image.Name && !Rank(c).HostNamespace).ToList())}")));
             md.Append(".\n");
         }
 
@@ -172,6 +175,14 @@ public static class LeastPrivilege
 
         return md.ToString();
     }
+
+    /// <summary>
+    /// The images the seed's question is answered for, each from every cell it has on the host: the seed's own and
+    /// bookworm's (the v2 matrix runs both under every daemon profile, so a daemon-wide answer such as userns-remap is
+    /// named beside the per-container one) and bullseye's (the seed's systemd without its volume, default profile only).
+    /// </summary>
+    private static readonly IReadOnlyList<(string Name, string Label)> SeedQuestionImages =
+        [("seed-replica", "the seed's image"), ("debian-bullseye", "Debian bullseye's"), ("debian-bookworm", "Debian bookworm's")];
 
     /// <summary>One host's answer for one image, from its cells outside the host's cgroupns.</summary>
     private static string Answer(IReadOnlyList<CellRecord> cells)

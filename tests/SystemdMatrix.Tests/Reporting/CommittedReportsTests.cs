@@ -49,4 +49,35 @@ public sealed class CommittedReportsTests
             Assert.That(LeastPrivilege.Flags(writable), Is.EqualTo("--cgroupns=private --security-opt writable-cgroups=true"));
         });
     }
+    /// <summary>
+    /// The seed's question per engine names a daemon-wide answer too: where the default daemon boots nothing isolated,
+    /// bookworm's image under userns-remap with a private cgroupns does, and the sentence says so with its cell.
+    /// </summary>
+    [Test]
+    public void The_seed_question_names_a_daemon_wide_answer_beside_the_per_container_one()
+    {
+        var host = HostSpec.Vm("trixie", HostCgroupMode.V2);
+        var identity = Records.Vm("trixie", "26.1.5", HostCgroupMode.V2);
+        var booted = Verdict.Booted("running", [], ["Reached target multi-user.target"]);
+        var readOnly = Verdict.Failed("cgroup-readonly", 255, ["Failed to create /init.scope control group: Read-only file system"]);
+        var privateNone = new RunProfile(CgroupnsMode.Private, CgroupMount.None, Privilege.None, true);
+        var cells = new[]
+        {
+            Records.Of("vm-trixie-v2/seed-replica/default/private", Verdict.Failed("cgroup-mount-denied", 255, ["x"]), identity, privateNone, image: "seed-replica", systemd: "247", hostSpec: host),
+            Records.Of("vm-trixie-v2/debian-bullseye/default/private", readOnly, identity, privateNone, image: "debian-bullseye", systemd: "247", hostSpec: host),
+            Records.Of("vm-trixie-v2/debian-bullseye/default/privileged", booted, identity, privateNone with { Privilege = Privilege.Privileged }, image: "debian-bullseye", systemd: "247", hostSpec: host),
+            Records.Of("vm-trixie-v2/debian-bookworm/default/private", readOnly, identity, privateNone, hostSpec: host),
+            Records.Of("vm-trixie-v2/debian-bookworm/userns-remap/private", booted, identity, privateNone, daemon: "userns-remap", hostSpec: host),
+        };
+        var report = new CompatibilityReport("v2", DateTimeOffset.UnixEpoch, [new ReportImage("seed-replica", "t", "247", "cached", null), new ReportImage("debian-bullseye", "t", "247", "cached", null), new ReportImage("debian-bookworm", "t", "252", "cached", null)], cells);
+
+        var line = LeastPrivilege.RenderV2Answer(report).Split('\n').Single(l => l.StartsWith("- **trixie v2, Docker 26.1.5**", StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(line, Does.Contain("the seed's image: nothing boots without `--cgroupns=host`"));
+            Assert.That(line, Does.Contain("Debian bullseye's: nothing boots that cannot write the host's cgroup tree; `--cgroupns=private --privileged` boots (`vm-trixie-v2/debian-bullseye/default/privileged`)"));
+            Assert.That(line, Does.Contain("Debian bookworm's: `--cgroupns=private (daemon: userns-remap)` boots and cannot write the host's cgroup tree (`vm-trixie-v2/debian-bookworm/userns-remap/private`)"));
+        });
+    }
 }
