@@ -65,7 +65,7 @@ internal static class HostsCommand
             var cache = new ImageCache(ImageCache.DefaultRoot);
             var (_, image, _) = (await HostSet.EnsureAsync(layout, [hostRelease], cache, Out.Log, ct))[0];
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await using (var vm = await VmEngine.StartAsync(new VmOptions(hostRelease, cgroup, daemon, image, "hosts boot"), Out.Log, ct))
+            await using (var vm = await VmEngine.StartAsync(new VmOptions(hostRelease, cgroup, daemon, image, up ? "hosts up" : "hosts boot") { Snapshots = up ? VmSnapshots.IfEnabled(cache) : null }, Out.Log, ct))
             {
                 Out.Log($"{vm.Identity.Describe()}; kernel {vm.Identity.KernelVersion}; {vm.Identity.Accelerator}; ready after {watch.Elapsed.TotalSeconds:0.0} s");
                 if (result.GetValue(analyze))

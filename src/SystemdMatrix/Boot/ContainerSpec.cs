@@ -182,7 +182,7 @@ public sealed record ContainerSpec(
     /// </summary>
     public string Equivalent()
     {
-        var run = string.Join(' ', ReproductionArguments().Select(Quote));
+        var run = string.Join(' ', ReproductionArguments().Select(Processes.ShellWords.Quote));
         return HandOverCgroup
             ? run + $"  # then, as root on the host: chown -R the container's cgroup directories (from /proc/PID/cgroup) to the uid that /proc/PID/uid_map maps root to, and touch {HandOverMarker} in the container"
             : run;
@@ -194,7 +194,4 @@ public sealed record ContainerSpec(
     /// <summary>The arguments after the image: the wrapper script's remaining words and the systemd command.</summary>
     public IReadOnlyList<string> HandOverArguments(string systemd = "/lib/systemd/systemd") =>
         HandOverCgroup ? [.. HandOverEntrypoint.Skip(1), systemd] : [];
-
-    private static string Quote(string arg) =>
-        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_=/:.,+@".Contains(c)) ? arg : $"'{arg.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 }

@@ -23,6 +23,12 @@ public sealed record VmOptions(HostRelease Release, HostCgroupMode CgroupMode, D
     /// <summary>From qemu's start to an engine that answers, per accelerator (null: <see cref="ReadyTimeoutFor"/>).</summary>
     public TimeSpan? ReadyTimeout { get; init; }
 
+    /// <summary>
+    /// Where VMs of this kind are saved and resumed from (<see cref="VmSnapshots"/>); null boots cold and saves nothing
+    /// (a host image's first boot, <c>hosts boot</c>, which measures a boot).
+    /// </summary>
+    public VmSnapshots? Snapshots { get; init; }
+
     /// <summary>Under TCG a host takes about 50 s to answer (5 min before it is called hung); under KVM a few seconds (2 min).</summary>
     public static TimeSpan ReadyTimeoutFor(string accelerator) => accelerator == "kvm" ? TimeSpan.FromMinutes(2) : TimeSpan.FromMinutes(5);
 }
@@ -80,29 +86,90 @@ public sealed class VmEngine : IEngineHost
             log(EngineReaper.Describe(reaped));
         }
 
+        var accelerator = await AcceleratorProbe.DecideAsync(options.Image.Kernel, options.Image.Initrd, log, cancellationToken).ConfigureAwait(false);
+        if (options.Snapshots is not { } snapshots)
+        {
+            return await BootAsync(options, accelerator, null, log, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = VmSnapshots.Key(options, accelerator, await VmSnapshots.QemuVersionAsync(cancellationToken).ConfigureAwait(false));
+        if (snapshots.TryGet(options, key) is { } snapshot)
+        {
+            try
+            {
+                return await BootAsync(options, accelerator, new SnapshotUse(snapshots, key, snapshot), log, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EngineStartException ex)
+            {
+                // A snapshot that does not resume (a qemu that cannot read it, a guest that does not answer) is only lost time:
+                // the VM boots cold instead and saves a new one.
+                log($"resuming {VmSnapshots.Name(options)} from its snapshot failed, booting it cold and saving a new one: {ex.Message.Split('\n')[0]}");
+                VmSnapshots.Discard(snapshot);
+            }
+        }
+
+        return await BootAsync(options, accelerator, new SnapshotUse(snapshots, key, null), log, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Boots a VM cold, or resumes it from <see cref="SnapshotUse.Resume"/>; a cold boot with snapshots on is saved the
+    /// moment its engine answers.
+    /// </summary>
+    private static async Task<VmEngine> BootAsync(VmOptions options, string accelerator, SnapshotUse? snapshots, Action<string> log, CancellationToken cancellationToken)
+    {
         var paths = VmPaths.For(VmPaths.NewId());
         VmRecord.ForCurrentProcess(paths, options.Purpose).CreateStateDirectory();
         Directory.CreateDirectory(paths.DataDirectory);
         EngineLifetime.Register(paths.Id, () => VmTeardown.TeardownAsync(paths, graceful: false));
 
+        var resume = snapshots?.Resume;
         var label = $"{paths.Id} (Debian {options.Release.Release}, cgroup {AxisNames.Of(options.CgroupMode)}, profile {options.Profile.Name})";
         try
         {
-            var accelerator = await AcceleratorProbe.DecideAsync(options.Image.Kernel, options.Image.Initrd, log, cancellationToken).ConfigureAwait(false);
             await ProcessRunner.RunCheckedAsync("ip", ["netns", "add", paths.Namespace], cancellationToken: cancellationToken).ConfigureAwait(false);
             await ProcessRunner.RunCheckedAsync("ip", ["netns", "exec", paths.Namespace, "ip", "link", "set", "lo", "up"], cancellationToken: cancellationToken).ConfigureAwait(false);
-            await ProcessRunner.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", options.Image.Disk, paths.Overlay], cancellationToken: cancellationToken).ConfigureAwait(false);
+            var (backing, backingFormat) = resume is null ? (options.Image.Disk, "raw") : (resume.Disk, "qcow2");
+            await ProcessRunner.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-F", backingFormat, "-b", backing, paths.Overlay], cancellationToken: cancellationToken).ConfigureAwait(false);
 
             var stopwatch = Stopwatch.StartNew();
-            log($"booting VM {label} with {accelerator}");
-            var qemu = LaunchInNamespace(paths, paths.QemuLog, "qemu-system-x86_64", QemuArguments(options, paths, accelerator));
+            var commandLine = resume?.Facts.KernelCommandLine ?? KernelCommandLine(options.Release, options.CgroupMode, options.Profile, paths.Id);
+            log(resume is null ? $"booting VM {label} with {accelerator}" : $"resuming VM {label} from its snapshot of {resume.Facts.SavedAt:yyyy-MM-dd HH:mm} (saved after a {resume.Facts.BootSeconds:0} s boot)");
+            var qemu = LaunchInNamespace(paths, paths.QemuLog, "qemu-system-x86_64", [.. QemuArguments(options, paths, accelerator, commandLine), .. resume is null ? [] : VmSnapshots.IncomingArguments(resume)]);
             // -t: after one side half-closes (the docker CLI does as soon as it has no more input for an attach),
             // keep the other direction open until the engine is done; socat's default of 0.5 s loses the output of
             // anything slower, which under emulation is everything.
             LaunchInNamespace(paths, paths.SocatLog, "socat", ["-t", "3600", $"UNIX-LISTEN:{paths.Socket},fork,mode=600,unlink-early", $"TCP:127.0.0.1:{HostImageFiles.DockerPort}"]);
 
+            // A resumed guest answers as soon as its memory is read back; one that does not within a minute will not.
+            var readyTimeout = resume is null ? options.ReadyTimeout ?? VmOptions.ReadyTimeoutFor(accelerator) : TimeSpan.FromMinutes(1);
+            if (resume is not null)
+            {
+                await VmSnapshots.ContinueAfterResumeAsync(paths, qemu, readyTimeout, cancellationToken).ConfigureAwait(false);
+                log($"VM {paths.Id} read back in {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            using (var readiness = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10)))
+            {
+                await WaitUntilReadyAsync(readiness, qemu, paths, options, readyTimeout, stopwatch, label, log, cancellationToken).ConfigureAwait(false);
+            }
+
+            var answered = stopwatch.Elapsed;
+
+            if (snapshots is { Resume: null } save)
+            {
+                var bootTime = stopwatch.Elapsed;
+                try
+                {
+                    var saved = await save.Snapshots.SaveAsync(paths, options, save.Key, commandLine, bootTime, cancellationToken).ConfigureAwait(false);
+                    log($"VM {paths.Id} saved as {Path.GetFileName(saved.Folder)} in {(stopwatch.Elapsed - bootTime).TotalSeconds:0.0} s: the next VM of its kind resumes there");
+                }
+                catch (Exception ex) when (ex is QmpException or IOException or UnauthorizedAccessException)
+                {
+                    log($"VM {paths.Id} could not be saved as a snapshot ({ex.Message}); the next VM of its kind boots cold too");
+                }
+            }
+
             using var api = new EngineApi(paths.Socket, TimeSpan.FromSeconds(10));
-            await WaitUntilReadyAsync(api, qemu, paths, options, options.ReadyTimeout ?? VmOptions.ReadyTimeoutFor(accelerator), stopwatch, label, log, cancellationToken).ConfigureAwait(false);
             var version = await api.VersionAsync(cancellationToken).ConfigureAwait(false);
             var info = await api.InfoAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = new EngineEndpoint(new Uri($"unix://{paths.Socket}"), EngineApi.Negotiate(version.ApiVersion));
@@ -115,13 +182,13 @@ public sealed class VmEngine : IEngineHost
                 info.UsernsRemap,
                 info.KernelVersion ?? "unknown") { ApiVersion = version.ApiVersion, SystemdInit = true, Init = "systemd", Release = options.Release.Release, Accelerator = accelerator };
 
-            log($"VM {paths.Id} ready in {stopwatch.Elapsed.TotalSeconds:0} s: Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(mode)}, driver {info.CgroupDriver}, userns-remap {(info.UsernsRemap ? "on" : "off")}, {accelerator}");
+            log($"VM {paths.Id} {(resume is null ? "ready" : "resumed")} in {stopwatch.Elapsed.TotalSeconds:0.0} s (engine answered after {answered.TotalSeconds:0.0} s): Docker {info.ServerVersion}, API {endpoint.ApiVersion.ToString(2)}, cgroup {AxisNames.Of(mode)}, driver {info.CgroupDriver}, userns-remap {(info.UsernsRemap ? "on" : "off")}, {accelerator}");
             if (mode != options.CgroupMode)
             {
                 throw new EngineStartException($"VM {label} booted with cgroup {AxisNames.Of(mode)}, not {AxisNames.Of(options.CgroupMode)} as its kernel command line asked");
             }
 
-            return new VmEngine(paths, options.Profile, endpoint, info, identity, options.Image.HelperImage);
+            return new VmEngine(paths, options.Profile, endpoint, info, identity, options.Image.HelperImage) { ResumedFromSnapshot = resume is not null };
         }
         catch
         {
@@ -130,6 +197,12 @@ public sealed class VmEngine : IEngineHost
             throw;
         }
     }
+
+    /// <summary>Whether this VM resumed from a saved snapshot rather than booting cold.</summary>
+    public bool ResumedFromSnapshot { get; private init; }
+
+    /// <summary>A boot with snapshots on: the key it is saved under, and the snapshot to resume (null: boot cold and save).</summary>
+    private sealed record SnapshotUse(VmSnapshots Snapshots, string Key, VmSnapshot? Resume);
 
     /// <summary>
     /// Powers the guest down cleanly and folds what the boot wrote into the disk it booted from; disposing then
@@ -158,7 +231,8 @@ public sealed class VmEngine : IEngineHost
         EngineLifetime.Unregister(Paths.Id);
     }
 
-    internal static IReadOnlyList<string> QemuArguments(VmOptions options, VmPaths paths, string accelerator) =>
+    /// <summary>qemu's arguments for a VM; a resumed VM passes the kernel command line of the boot that was saved.</summary>
+    internal static IReadOnlyList<string> QemuArguments(VmOptions options, VmPaths paths, string accelerator, string? kernelCommandLine = null) =>
     [
         "-name", paths.Id,
         "-machine", "q35",
@@ -167,7 +241,7 @@ public sealed class VmEngine : IEngineHost
         "-smp", options.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "-kernel", options.Image.Kernel,
         "-initrd", options.Image.Initrd,
-        "-append", KernelCommandLine(options.Release, options.CgroupMode, options.Profile, paths.Id),
+        "-append", kernelCommandLine ?? KernelCommandLine(options.Release, options.CgroupMode, options.Profile, paths.Id),
         "-drive", $"file={paths.Overlay},if=virtio,format=qcow2,discard=unmap",
         // restrict=on: the guest has no way out; hostfwd lives on loopback of the VM's own network namespace.
         "-netdev", $"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{HostImageFiles.DockerPort}-:{HostImageFiles.DockerPort}",

@@ -27,6 +27,9 @@ public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache, in
     /// <summary>The vCPUs of each VM this provider boots; also the cells booted at once inside one.</summary>
     public int VmCpus { get; } = vmCpus >= 1 ? vmCpus : throw new ArgumentOutOfRangeException(nameof(vmCpus), vmCpus, "a VM has at least one vCPU");
 
+    /// <summary>Where VMs are saved and resumed from (default: the cache's, unless <c>SYSTEMD_MATRIX_VM_SNAPSHOTS=off</c>); null boots every VM cold.</summary>
+    public VmSnapshots? Snapshots { get; init; } = VmSnapshots.IfEnabled(cache);
+
     public HostKind Kind => HostKind.Vm;
 
     /// <summary>How often one VM group may reboot its host because a cell left the cgroup tree unrestorable.</summary>
@@ -66,7 +69,7 @@ public sealed class VmHostProvider(RepositoryLayout layout, ImageCache cache, in
     {
         var release = HostReleases.Find(host.Release!);
         var (_, image, _) = (await HostSet.EnsureAsync(layout, [release], cache, log, cancellationToken).ConfigureAwait(false))[0];
-        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose) { Cpus = VmCpus }, log, cancellationToken).ConfigureAwait(false);
+        return await VmEngine.StartAsync(new VmOptions(release, host.CgroupMode!.Value, daemon, image, purpose) { Cpus = VmCpus, Snapshots = Snapshots }, log, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<BootSession> StartSessionAsync(HostSpec host, DaemonProfile daemon, IReadOnlyCollection<ImageFacts> images, CellRunnerOptions runner, string purpose, Action<string> log, CancellationToken cancellationToken)

@@ -27,6 +27,7 @@ public sealed record HarnessSettings
         new(Prefix + "VM_DATA_ROOT", "/var/lib/systemd-matrix/vms", "VM hosts' copy-on-write disks"),
         new(Prefix + "ACCEL", "probed", "`kvm` or `tcg`: the VM accelerator, instead of a test boot that decides"),
         new(Prefix + "ACCEL_RECORD", "/run/systemd-matrix/accelerator", "where the test boot's answer is kept until the machine restarts"),
+        new(Prefix + "VM_SNAPSHOTS", "on", "`off` boots every VM host cold instead of resuming it from the memory and disk saved in the cache when its engine first answered"),
         new(Prefix + "REGISTRY", "probed", "`on` or `off`: whether images may be built from a registry's base, instead of a probe of registry-1.docker.io"),
         new(Prefix + "MIRROR_DEBIAN", "the manifest's", "Debian archive to bootstrap root filesystems from"),
         new(Prefix + "MIRROR_UBUNTU", "the manifest's", "Ubuntu archive to bootstrap root filesystems from"),
@@ -52,6 +53,9 @@ public sealed record HarnessSettings
     public string? Accelerator { get; init; }
 
     public required string AcceleratorRecord { get; init; }
+
+    /// <summary>Whether VM hosts resume from a saved snapshot (<see cref="Hosts.VmSnapshots"/>) instead of booting cold.</summary>
+    public bool VmSnapshots { get; init; } = true;
 
     /// <summary>True or false when forced; null to probe.</summary>
     public bool? Registry { get; init; }
@@ -134,6 +138,7 @@ public sealed record HarnessSettings
             VmDataRoot = AbsolutePath("VM_DATA_ROOT"),
             Accelerator = OneOf("ACCEL", "kvm", "tcg"),
             AcceleratorRecord = AbsolutePath("ACCEL_RECORD"),
+            VmSnapshots = OneOf("VM_SNAPSHOTS", "on", "off") != "off",
             Registry = OneOf("REGISTRY", "on", "off") switch { "on" => true, "off" => false, _ => null },
             MirrorDebian = Url("MIRROR_DEBIAN"),
             MirrorUbuntu = Url("MIRROR_UBUNTU"),

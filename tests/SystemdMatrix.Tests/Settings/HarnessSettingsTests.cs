@@ -19,6 +19,7 @@ public sealed partial class HarnessSettingsTests
             Assert.That(settings.Registry, Is.Null, "probed");
             Assert.That(settings.TestMatrices, Is.EqualTo(new[] { "smoke", "smoke-v2" }));
             Assert.That(settings.AllowHostWrites, Is.False);
+            Assert.That(settings.VmSnapshots, Is.True);
         });
     }
 
@@ -33,6 +34,7 @@ public sealed partial class HarnessSettingsTests
             ["SYSTEMD_MATRIX_TEST_MATRIX"] = " smoke , hosts ",
             ["SYSTEMD_MATRIX_ALLOW_HOST_WRITES"] = "1",
             ["SYSTEMD_MATRIX_MIRROR_DEBIAN"] = "http://mirror.example/debian",
+            ["SYSTEMD_MATRIX_VM_SNAPSHOTS"] = "off",
         });
 
         Assert.Multiple(() =>
@@ -43,6 +45,7 @@ public sealed partial class HarnessSettingsTests
             Assert.That(settings.TestMatrices, Is.EqualTo(new[] { "smoke", "hosts" }));
             Assert.That(settings.AllowHostWrites, Is.True);
             Assert.That(settings.MirrorDebian, Is.EqualTo("http://mirror.example/debian"));
+            Assert.That(settings.VmSnapshots, Is.False);
         });
     }
 
@@ -54,6 +57,7 @@ public sealed partial class HarnessSettingsTests
             ["SYSTEMD_MATRIX_CACHE"] = "cache",
             ["SYSTEMD_MATRIX_ACCEL"] = "hvf",
             ["SYSTEMD_MATRIX_REGISTRY"] = "maybe",
+            ["SYSTEMD_MATRIX_VM_SNAPSHOTS"] = "no",
             ["SYSTEMD_MATRIX_MIRROR_UBUNTU"] = "ftp://old.example",
             ["SYSTEMD_MATRIX_CAHCE"] = "/srv/cache",
         }));
@@ -63,6 +67,7 @@ public sealed partial class HarnessSettingsTests
             "SYSTEMD_MATRIX_CACHE=cache: not an absolute path",
             "SYSTEMD_MATRIX_ACCEL=hvf: not one of kvm, tcg",
             "SYSTEMD_MATRIX_REGISTRY=maybe: not one of on, off",
+            "SYSTEMD_MATRIX_VM_SNAPSHOTS=no: not one of on, off",
             "SYSTEMD_MATRIX_MIRROR_UBUNTU=ftp://old.example: not an http or https address",
             $"SYSTEMD_MATRIX_CAHCE: not a variable the harness reads (known: {string.Join(", ", HarnessSettings.Variables.Select(v => v.Name))})",
         }));
