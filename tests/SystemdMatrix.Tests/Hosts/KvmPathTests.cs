@@ -11,12 +11,7 @@ namespace SystemdMatrix.Tests.Hosts;
 /// </summary>
 public sealed class KvmPathTests
 {
-    private static readonly VmOptions Options = new(
-        HostReleases.Find("forky"),
-        HostCgroupMode.V2,
-        DaemonProfile.Default,
-        new HostImage("/var/cache/systemd-matrix/hosts/forky-x", new HostImageFacts("forky", "x", "28.5.2+dfsg4-1", "258", "6.12", ["systemd-matrix/debian:bookworm x"], 100000, DateTimeOffset.UnixEpoch)),
-        "test");
+    private static readonly VmOptions Options = VmFixtures.Options("forky");
 
     [Test]
     public async Task Asking_for_tcg_needs_no_test_boot()

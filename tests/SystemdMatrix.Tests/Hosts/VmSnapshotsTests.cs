@@ -13,12 +13,7 @@ namespace SystemdMatrix.Tests.Hosts;
 /// </summary>
 public sealed class VmSnapshotsTests
 {
-    private static readonly VmOptions Options = new(
-        HostReleases.Find("bookworm"),
-        HostCgroupMode.V2,
-        DaemonProfile.Default,
-        new HostImage("/var/cache/systemd-matrix/hosts/bookworm-x", new HostImageFacts("bookworm", "x", "20.10.24+dfsg1", "252", "6.1", ["systemd-matrix/debian:bookworm x"], 100000, DateTimeOffset.UnixEpoch)),
-        "test");
+    private static readonly VmOptions Options = VmFixtures.Options("bookworm");
 
     private static string KeyOf(VmOptions options, string accelerator = "tcg", string qemu = "QEMU emulator version 7.2.22") => VmSnapshots.Key(options, accelerator, qemu);
 
