@@ -56,7 +56,20 @@ public sealed class VmSnapshots(ImageCache cache)
     /// <summary>Snapshots in this cache when the settings allow them (<c>SYSTEMD_MATRIX_VM_SNAPSHOTS</c>), else null: every VM boots cold.</summary>
     public static VmSnapshots? IfEnabled(ImageCache cache) => Settings.HarnessSettings.Current.VmSnapshots ? new VmSnapshots(cache) : null;
 
-    public static string Name(VmOptions options) => $"{options.Release.Release}-{AxisNames.Of(options.CgroupMode)}-{options.Profile.Name}";
+    public static string Name(VmOptions options) => Name(options.Release.Release, options.CgroupMode, options.Profile.Name);
+
+    public static string Name(string release, HostCgroupMode mode, string profile) => $"{release}-{AxisNames.Of(mode)}-{profile}";
+
+    /// <summary>
+    /// Whether some snapshot of this release, mode and profile is saved, whatever its key: enough for a run's estimate
+    /// of how long its hosts take to start (the key needs the accelerator and qemu, known only when a VM starts).
+    /// </summary>
+    public bool HasAny(string release, HostCgroupMode mode, string profile)
+    {
+        var folder = Path.Combine(cache.Root, Kind);
+        return Directory.Exists(folder)
+            && Directory.EnumerateDirectories(folder, Name(release, mode, profile) + "-*").Any(d => File.Exists(Path.Combine(d, VmSnapshot.FactsFile)));
+    }
 
     public static string Key(VmOptions options, string accelerator, string qemuVersion) => RecipeHash.Of(new Dictionary<string, string>
     {

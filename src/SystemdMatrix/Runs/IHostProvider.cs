@@ -33,6 +33,9 @@ public interface IHostProvider
 
     /// <summary>Whether hosts of this kind boot side by side (each its own machine) rather than one after another.</summary>
     bool BootsSideBySide { get; }
+
+    /// <summary>The seconds a run's progress expects this host to take before its first cell (a boot, or a VM's resume).</summary>
+    double ExpectedStartSeconds(HostSpec host, DaemonProfile daemon) => CellShards.HostCost(host);
 }
 
 /// <summary>The provider of every host kind a run can use.</summary>

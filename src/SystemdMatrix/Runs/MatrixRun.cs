@@ -146,11 +146,11 @@ public sealed class MatrixRun(RepositoryLayout layout, ImageCache cache, Action<
         }
 
         var rows = new ConcurrentBag<CellRecord>();
-        var progress = new RunProgress(cells, cost);
+        var providers = new HostProviders(layout, cache, options.VmCpus ?? Hosts.VmHostProvider.DefaultVmCpus(options.ParallelVms)) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
+        var progress = new RunProgress(cells, cost, cell => providers.For(cell.Host).ExpectedStartSeconds(cell.Host, cell.Daemon));
         options.WatchProgress?.Invoke(progress);
         using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporting = ReportProgressAsync(progress, stopReporting.Token);
-        var providers = new HostProviders(layout, cache, options.VmCpus ?? Hosts.VmHostProvider.DefaultVmCpus(options.ParallelVms)) { Local = options.LocalEngine is { } engine ? new Local.LocalHostProvider(engine, options.AllowHostWrites) : null };
         var decider = new CellDecider(definition, options.AllowHostWrites);
         var groups = cells.GroupBy(c => (c.Host, c.Daemon)).Select(g => (g.Key.Host, g.Key.Daemon, Cells: (IReadOnlyList<Cell>)[.. g], Provider: providers.For(g.Key.Host))).ToList();
         Task Decide((HostSpec Host, DaemonProfile Daemon, IReadOnlyList<Cell> Cells, IHostProvider Provider) group, CancellationToken ct) =>

@@ -7,7 +7,7 @@ namespace SystemdMatrix.Runs;
 /// <summary>
 /// How far a run is, per host and overall, and how long the rest will take. The estimate weighs every cell by its
 /// expected seconds (the committed results' time, see <see cref="Reporting.CommittedReports.CellCosts"/>) and every
-/// host group by its boot (<see cref="CellShards.HostCost"/>): this run's wall time so far over the expected seconds
+/// host group by its start (a boot, <see cref="CellShards.HostCost"/>, or a VM's resume from its snapshot): this run's wall time so far over the expected seconds
 /// it has done, times the expected seconds left. Counting cells instead misled both ways: the cheap refusals that come
 /// first made a 90-minute run look like 17, and the small groups left at the end, each with its own boot, looked
 /// like a few minutes. Cells an interrupted run already decided count as done but not in the rate: they took no time
@@ -19,18 +19,21 @@ public sealed class RunProgress
     private readonly Dictionary<string, (int Done, int Total)> _hosts;
     private readonly Dictionary<(string Host, string Daemon), Group> _groups;
     private readonly Func<Cell, double> _cost;
+    private readonly Func<Cell, double> _start;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _reused;
 
     /// <param name="cells">Every cell of the run, hosts shown in the order they first appear.</param>
     /// <param name="cost">A cell's expected seconds.</param>
-    public RunProgress(IReadOnlyList<Cell> cells, Func<Cell, double> cost)
+    /// <param name="start">The expected seconds before the first cell of a cell's host group (default: <see cref="CellShards.HostCost"/>).</param>
+    public RunProgress(IReadOnlyList<Cell> cells, Func<Cell, double> cost, Func<Cell, double>? start = null)
     {
         _cost = cost;
+        _start = start ?? (cell => CellShards.HostCost(cell.Host));
         _hosts = cells.GroupBy(c => c.Host.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (0, g.Count()), StringComparer.Ordinal);
         Order = [.. cells.Select(c => c.Host.Name).Distinct(StringComparer.Ordinal)];
         // A group whose cells all cost nothing (all ruled out before anything starts) boots nothing either.
-        _groups = cells.GroupBy(c => (c.Host.Name, c.Daemon.Name)).ToDictionary(g => g.Key, g => g.Sum(cost) is var sum && sum > 0 ? new Group(CellShards.HostCost(g.First().Host), sum) : new Group(0, 0));
+        _groups = cells.GroupBy(c => (c.Host.Name, c.Daemon.Name)).ToDictionary(g => g.Key, g => g.Sum(cost) is var sum && sum > 0 ? new Group(_start(g.First()), sum) : new Group(0, 0));
     }
 
     private IReadOnlyList<string> Order { get; }
@@ -111,7 +114,7 @@ public sealed class RunProgress
             var (done, total) = _hosts.TryGetValue(cell.Host.Name, out var h) ? h : (0, 0);
             _hosts[cell.Host.Name] = (done + 1, Math.Max(total, done + 1));
             var key = (cell.Host.Name, cell.Daemon.Name);
-            var group = _groups.TryGetValue(key, out var g) ? g : new Group(CellShards.HostCost(cell.Host), _cost(cell));
+            var group = _groups.TryGetValue(key, out var g) ? g : new Group(_start(cell), _cost(cell));
             var cost = _cost(cell);
             group = group with { CostLeft = Math.Max(0, group.CostLeft - cost) };
             _groups[key] = reused ? group : group with { DecidedNow = group.DecidedNow + 1, CostDecidedNow = group.CostDecidedNow + cost };

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SystemdMatrix.Engines;
 using SystemdMatrix.Hosts;
 using SystemdMatrix.Images;
+using SystemdMatrix.Matrix;
 using SystemdMatrix.Model;
 
 namespace SystemdMatrix.Tests.Hosts;
@@ -86,5 +87,30 @@ public sealed class VmSnapshotsTests
         Assert.That(VmSnapshots.IncomingArguments(snapshot), Is.EqualTo(new[] { "-incoming", "exec:cat '/var/cache/my cache/vm-snapshots/x/state'" }));
         var arguments = VmEngine.QemuArguments(Options, paths, "tcg", snapshot.Facts.KernelCommandLine);
         Assert.That(arguments[arguments.ToList().IndexOf("-append") + 1], Is.EqualTo("root=/dev/vda rw smx.daemon=SAVED"));
+    }
+
+    [Test]
+    public void A_runs_estimate_expects_a_resume_where_a_snapshot_of_the_kind_is_saved_and_a_boot_elsewhere()
+    {
+        var root = Directory.CreateTempSubdirectory("smx-snapshots-").FullName;
+        try
+        {
+            var cache = new ImageCache(root);
+            var provider = new VmHostProvider(Repo.Layout, cache) { Snapshots = new VmSnapshots(cache) };
+            var folder = new VmSnapshots(cache).FolderFor(Options, KeyOf(Options));
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, VmSnapshot.FactsFile), "{}");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(provider.ExpectedStartSeconds(HostSpec.Vm("bookworm", HostCgroupMode.V2), DaemonProfile.Default), Is.EqualTo(15));
+                Assert.That(provider.ExpectedStartSeconds(HostSpec.Vm("bookworm", HostCgroupMode.Hybrid), DaemonProfile.Default), Is.EqualTo(CellShards.HostCost(HostSpec.Vm("bookworm", HostCgroupMode.Hybrid))), "another cgroup mode");
+                Assert.That(provider.ExpectedStartSeconds(HostSpec.Vm("bookworm", HostCgroupMode.V2), DaemonProfile.Default with { Name = "cgroupfs" }), Is.EqualTo(CellShards.HostCost(HostSpec.Vm("bookworm", HostCgroupMode.V2))), "another profile");
+            });
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

@@ -73,4 +73,16 @@ public sealed class RunProgressTests
         // Done: forky's boot and a cell (100) in 50 s; left: one forky cell (10), nothing for bookworm.
         Assert.That(progress.Remaining(TimeSpan.FromSeconds(50)), Is.EqualTo(TimeSpan.FromSeconds(5)));
     }
+
+    [Test]
+    public void A_host_that_resumes_from_its_snapshot_is_expected_to_start_in_its_own_time_not_a_boots()
+    {
+        var resumes = Group("vm-bullseye-v2", 2);
+        var boots = Group("vm-forky-v2", 2);
+        var progress = new RunProgress([.. resumes, .. boots], _ => 10, c => c.Host.Name == "vm-bullseye-v2" ? 15 : 90);
+        progress.Decided(resumes[0]);
+
+        // Done: bullseye's resume and a cell (25) in 25 s; left: a bullseye cell and forky's boot and two cells (120).
+        Assert.That(progress.Remaining(TimeSpan.FromSeconds(25)), Is.EqualTo(TimeSpan.FromSeconds(120)));
+    }
 }
