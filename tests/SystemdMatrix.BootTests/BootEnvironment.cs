@@ -35,6 +35,14 @@ public sealed class BootEnvironment
 
     public static MatrixDefinition Definition => Data.Definition;
 
+    /// <summary>The cells of a committed matrix with these ids, checked to be that matrix's own (a renamed axis value fails here, not later).</summary>
+    public static IReadOnlyList<Cell> CellsOf(string matrix, IReadOnlyCollection<string> ids)
+    {
+        var cells = Definition.Expand(Definition.Find(matrix)).Where(c => ids.Contains(c.Id)).ToList();
+        Assert.That(cells.Select(c => c.Id), Is.EquivalentTo(ids), $"the cells are the {matrix} matrix's own");
+        return cells;
+    }
+
     /// <summary>
     /// Whether cells that can write this machine's own cgroup tree may run on sandbox engines:
     /// <c>SYSTEMD_MATRIX_ALLOW_HOST_WRITES=1</c>, which <c>dotnet cake --target=Test --allow-host-writes=true</c> sets (CI does,

@@ -40,8 +40,7 @@ public sealed class ComposeSnippetTests
     [CancelAfter(1_800_000)]
     public async Task Compose_starts_each_snippet_with_the_cells_host_config_and_it_boots_as_the_cell_did(CancellationToken cancellationToken)
     {
-        var cells = BootEnvironment.Definition.Expand(BootEnvironment.Definition.Find("v2")).Where(c => CellIds.Contains(c.Id)).ToList();
-        Assert.That(cells.Select(c => c.Id), Is.EquivalentTo(CellIds), "the cells are the v2 matrix's own");
+        var cells = BootEnvironment.CellsOf("v2", CellIds);
         var image = await BootEnvironment.ImageAsync("debian-bookworm");
         Assert.That(image.Facts, Is.Not.Null, $"debian-bookworm: {image.Reason}");
 
