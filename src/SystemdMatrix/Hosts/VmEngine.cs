@@ -157,11 +157,10 @@ public sealed class VmEngine : IEngineHost
 
             if (snapshots is { Resume: null } save)
             {
-                var bootTime = stopwatch.Elapsed;
                 try
                 {
-                    var saved = await save.Snapshots.SaveAsync(paths, options, save.Key, commandLine, bootTime, cancellationToken).ConfigureAwait(false);
-                    log($"VM {paths.Id} saved as {Path.GetFileName(saved.Folder)} in {(stopwatch.Elapsed - bootTime).TotalSeconds:0.0} s: the next VM of its kind resumes there");
+                    var saved = await save.Snapshots.SaveAsync(paths, options, save.Key, commandLine, answered, cancellationToken).ConfigureAwait(false);
+                    log($"VM {paths.Id} saved as {Path.GetFileName(saved.Folder)} in {(stopwatch.Elapsed - answered).TotalSeconds:0.0} s: the next VM of its kind resumes there");
                 }
                 catch (Exception ex) when (ex is QmpException or IOException or UnauthorizedAccessException)
                 {

@@ -29,7 +29,7 @@ public sealed record VmSnapshot(string Folder, VmSnapshotFacts Facts)
 
 /// <summary>
 /// VM hosts saved the moment their engine first answers and resumed from there. Under TCG a cold boot to an engine
-/// that answers takes 40 to 70 s when two VMs boot at once, and a run of the v2 matrix boots one VM per host and
+/// that answers takes 40 to 130 s when two VMs boot at once, and a run of the v2 matrix boots one VM per host and
 /// daemon profile (20 of them); resuming one reads its saved memory back in a few seconds. The guest resumes in the
 /// state a cold boot reaches (the same disk, processes and cgroup tree; nothing of a cell has run yet), and the
 /// harness measures the engine and the cgroup mode again, as after a cold boot.
