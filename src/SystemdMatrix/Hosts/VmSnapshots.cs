@@ -66,9 +66,8 @@ public sealed class VmSnapshots(ImageCache cache)
     /// </summary>
     public bool HasAny(string release, HostCgroupMode mode, string profile)
     {
-        var folder = Path.Combine(cache.Root, Kind);
-        return Directory.Exists(folder)
-            && Directory.EnumerateDirectories(folder, Name(release, mode, profile) + "-*").Any(d => File.Exists(Path.Combine(d, VmSnapshot.FactsFile)));
+        return Directory.Exists(Root)
+            && Directory.EnumerateDirectories(Root, Name(release, mode, profile) + "-*").Any(d => File.Exists(Path.Combine(d, VmSnapshot.FactsFile)));
     }
 
     public static string Key(VmOptions options, string accelerator, string qemuVersion) => RecipeHash.Of(new Dictionary<string, string>
@@ -95,7 +94,10 @@ public sealed class VmSnapshots(ImageCache cache)
         }
     }
 
-    public string FolderFor(VmOptions options, string key) => Path.Combine(cache.Root, Kind, $"{Name(options)}-{key}");
+    public string FolderFor(VmOptions options, string key) => Path.Combine(Root, $"{Name(options)}-{key}");
+
+    /// <summary>The cache's folder of snapshots, one subfolder per kind and key.</summary>
+    private string Root => Path.Combine(cache.Root, Kind);
 
     /// <summary>The snapshot saved under this key, or null when there is none (or it is incomplete).</summary>
     public VmSnapshot? TryGet(VmOptions options, string key)

@@ -96,8 +96,9 @@ public sealed class VmSnapshotsTests
         try
         {
             var cache = new ImageCache(root);
-            var provider = new VmHostProvider(Repo.Layout, cache) { Snapshots = new VmSnapshots(cache) };
-            var folder = new VmSnapshots(cache).FolderFor(Options, KeyOf(Options));
+            var snapshots = new VmSnapshots(cache);
+            var provider = new VmHostProvider(Repo.Layout, cache) { Snapshots = snapshots };
+            var folder = snapshots.FolderFor(Options, KeyOf(Options));
             Directory.CreateDirectory(folder);
             File.WriteAllText(Path.Combine(folder, VmSnapshot.FactsFile), "{}");
 
